@@ -1,0 +1,122 @@
+"""The benchmark front door: one ``query`` that validates, then a subclass's ``_predict``.
+
+Subclasses: the surrogate benchmark (shipped models), and :class:`FunctionBenchmark`
+(any Python function, for tests and toy studies). Optimizers, the CLI and the NASLib
+adapter only ever see this interface.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
+
+import numpy as np
+
+from naslib_anb.errors import ConfigError, UnknownTargetError
+from naslib_anb.space.arch import Arch
+from naslib_anb.targets import TARGETS, Target, resolve_target
+
+ArchLike = Union[Arch, str, Mapping[str, Any], Sequence[Sequence[Any]]]
+
+
+def as_archs(archs: Union[ArchLike, Iterable[ArchLike]]) -> tuple[list[Arch], bool]:
+    """Normalise one or many architectures; returns (list, was_single)."""
+    if isinstance(archs, (Arch, str, Mapping)):
+        return [Arch.parse(archs)], True
+    if hasattr(archs, "get_dictionary") or type(archs).__name__ == "Configuration":
+        return [Arch.parse(archs)], True
+    items = list(archs)  # type: ignore[arg-type]
+    # a nested-list arch [[e x7],[k x7],[l x7],[se x7]] is a single architecture
+    if len(items) == 4 and all(isinstance(x, (list, tuple)) and len(x) == 7 for x in items) and all(
+        not isinstance(v, (list, tuple, str, Mapping, Arch)) for x in items for v in x
+    ):
+        return [Arch.from_lists(items)], True
+    if not items:
+        raise ConfigError("empty batch: pass at least one architecture")
+    return [Arch.parse(a) for a in items], False
+
+
+class Benchmark(ABC):
+    """Predicts every target for any architecture of the space."""
+
+    name: str = "anb"
+
+    @property
+    @abstractmethod
+    def targets(self) -> tuple[str, ...]:
+        """Target names this benchmark answers (a subset of :data:`naslib_anb.targets.TARGETS`)."""
+
+    @abstractmethod
+    def _predict(self, archs: list[Arch], target: Target) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, std) arrays of shape (n,), float64. ``std`` is 0 where unknown."""
+
+    def resolve(self, target: Optional[str] = None, device: Optional[str] = None,
+                metric: Optional[str] = None) -> Target:
+        t = resolve_target(target, device, metric)
+        if t.name not in self.targets:
+            raise UnknownTargetError(t.name, self.targets, f"benchmark {self.name!r} serves these")
+        return t
+
+    def query(
+        self,
+        archs: Union[ArchLike, Iterable[ArchLike]],
+        target: Optional[str] = None,
+        *,
+        device: Optional[str] = None,
+        metric: Optional[str] = None,
+        std: bool = False,
+        noise_seed: Optional[int] = None,
+    ):
+        """Predict one target. One arch in -> Python float; many -> float64 array.
+
+        ``std=True`` also returns the ensemble member std. ``noise_seed`` adds
+        N(0, std) noise drawn per architecture from that seed (off by default).
+        """
+        items, single = as_archs(archs)
+        t = self.resolve(target, device, metric)
+        mean, sd = self._predict(items, t)
+        mean = np.asarray(mean, dtype=np.float64)
+        sd = np.asarray(sd, dtype=np.float64)
+        if noise_seed is not None:
+            rng = np.random.default_rng(noise_seed)
+            mean = mean + rng.standard_normal(mean.shape) * sd
+        if single:
+            return (float(mean[0]), float(sd[0])) if std else float(mean[0])
+        return (mean, sd) if std else mean
+
+    def query_all(self, archs: Union[ArchLike, Iterable[ArchLike]],
+                  targets: Optional[Sequence[str]] = None) -> dict[str, np.ndarray]:
+        """Every target (or the given ones) for a batch: ``{target: (n,) array}``."""
+        items, _ = as_archs(archs)
+        names = list(targets) if targets is not None else list(self.targets)
+        return {n: np.asarray(self._predict(items, self.resolve(n))[0], dtype=np.float64)
+                for n in names}
+
+    def query_table(self, archs: Union[ArchLike, Iterable[ArchLike]],
+                    targets: Optional[Sequence[str]] = None):
+        """``query_all`` as a pandas DataFrame indexed by canonical arch string."""
+        import pandas as pd
+
+        items, _ = as_archs(archs)
+        df = pd.DataFrame(self.query_all(items, targets), index=[str(a) for a in items])
+        df.index.name = "arch"
+        df.attrs["units"] = {c: TARGETS[c].unit for c in df.columns}
+        return df
+
+
+class FunctionBenchmark(Benchmark):
+    """A benchmark from plain functions ``f(list[Arch]) -> array`` per target (tests, toys)."""
+
+    def __init__(self, functions: Mapping[str, Callable[[list[Arch]], np.ndarray]], name: str = "function"):
+        for t in functions:
+            if t not in TARGETS:
+                raise UnknownTargetError(t, TARGETS)
+        self._functions = dict(functions)
+        self.name = name
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(self._functions)
+
+    def _predict(self, archs: list[Arch], target: Target) -> tuple[np.ndarray, np.ndarray]:
+        mean = np.asarray(self._functions[target.name](archs), dtype=np.float64)
+        return mean, np.zeros_like(mean)

@@ -1,0 +1,37 @@
+"""``naslib-anb data``: where the dataset is, what it holds, and an optional CSV export."""
+from __future__ import annotations
+
+from naslib_anb.cli.main import print_json
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("data", help="summarise (or download / export) the ANB dataset")
+    p.add_argument("--path", help="tarball or directory of result_*.json (default: $NASLIB_ANB_DATA, cache)")
+    p.add_argument("--download", action="store_true", help="download the pinned upstream tarball to the cache")
+    p.add_argument("--csv", metavar="FILE", help="export one row per record to FILE")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from naslib_anb.data import download, load_dataset
+
+    if args.download:
+        download()
+    ds = load_dataset(args.path, allow_download=args.download)
+    info = ds.summary()
+    if args.csv:
+        from naslib_anb.io import atomic_write_text
+
+        atomic_write_text(args.csv, ds.to_dataframe().to_csv(index=False))
+        info["csv"] = args.csv
+    if args.json:
+        print_json(info)
+        return 0
+    print(f"{info['records']} records, {info['unique_architectures']} unique architectures "
+          f"({info['duplicate_groups']} duplicate pairs) from {info['source']}")
+    print(f"collection regimes: {info['regimes']}; default split: {info['default_split']}")
+    print("missing measurements: " + ", ".join(f"{k} {v}" for k, v in info["missing"].items()))
+    for t, v in info["targets"].items():
+        print(f"  {t:18s} mean {v['mean']:10.3f} {v['unit']}")
+    return 0

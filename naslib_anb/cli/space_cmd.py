@@ -1,0 +1,51 @@
+"""``naslib-anb space``: size, choices, and (optionally) one architecture's details."""
+from __future__ import annotations
+
+from naslib_anb.cli.main import print_json
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("space", help="describe the search space (size, choices) or one architecture")
+    p.add_argument("arch", nargs="?", help="canonical arch string to describe (optional)")
+    p.add_argument("--sample", type=int, default=0, metavar="N", help="also print N seeded samples")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from naslib_anb.space import Arch, arch_cost, describe, sample
+
+    info = describe()
+    if args.arch:
+        a = Arch.parse(args.arch)
+        c = arch_cost(a)
+        info = {
+            "arch": str(a),
+            "params_m": c.params / 1e6,
+            "macs_m": c.macs / 1e6,
+            "depth": a.depth,
+            "timm_arch_def": a.to_arch_def(),
+            "upstream_dict": a.to_dict(),
+        }
+    if args.sample:
+        info["samples"] = [str(a) for a in sample(args.seed, args.sample)]
+    if args.json:
+        print_json(info)
+        return 0
+    if args.arch:
+        print(f"{info['arch']}\n  params {info['params_m']:.3f} M, MACs {info['macs_m']:.1f} M "
+              f"(thop @224), {info['depth']} MBConv layers")
+        for blk in info["timm_arch_def"]:
+            print(f"  {blk[0]}")
+    else:
+        print(f"MnasNet space: {info['size']:,} architectures, {info['num_decisions']} decisions, "
+              f"{info['num_neighbours']} one-step neighbours")
+        print(f"canonical form: {info['canonical_form']}")
+        for stage in range(7):
+            ch = {k.split('_', 1)[1]: v for k, v in info["choices"].items() if k.startswith(f"block{stage}_")}
+            print(f"  stage {stage}: e {ch['e']}  k {ch['k']}  l {ch['l']}  se {ch['se']}")
+        print(f"EfficientNet-B0: {info['efficientnet_b0']}")
+    for s in info.get("samples", []):
+        print(s)
+    return 0

@@ -1,0 +1,146 @@
+"""Where the dataset comes from: explicit path, $NASLIB_ANB_DATA, the user cache, or a pinned download.
+
+A download goes to a temporary file beside the cache entry, is checked against its
+pinned sha256, and only then renamed into place, so the cache never holds half a file.
+"""
+from __future__ import annotations
+
+import hashlib
+import http.client
+import logging
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Optional, Union
+
+from naslib_anb.errors import ChecksumMismatchError, CorruptDataError, DataError, DataNotFoundError
+
+log = logging.getLogger(__name__)
+
+ENV_VAR = "NASLIB_ANB_DATA"
+UPSTREAM_COMMIT = "42603572d530310e6bac7191d00cf45625a6b197"
+TARBALL_NAME = "anb_dataset_jsons.tar.gz"
+TARBALL_URL = (
+    f"https://github.com/afzalxo/Accel-NASBench/raw/{UPSTREAM_COMMIT}/anb_dataset/{TARBALL_NAME}"
+)
+TARBALL_SHA256 = "3520992d42e368b7c08c99fc3f6612855b5b366bf98668a7f19d49f3131aa4ae"
+
+PathLike = Union[str, os.PathLike]
+
+
+def cache_dir() -> Path:
+    """User cache directory (``$XDG_CACHE_HOME/naslib_anb``, default ``~/.cache/naslib_anb``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "naslib_anb"
+
+
+def sha256_of(path: PathLike, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def download(
+    url: str = TARBALL_URL,
+    dest: Optional[PathLike] = None,
+    sha256: str = TARBALL_SHA256,
+    timeout: float = 60.0,
+    progress: bool = True,
+) -> Path:
+    """Download ``url`` to ``dest`` atomically, verifying ``sha256``; returns ``dest``."""
+    dest = Path(dest) if dest is not None else cache_dir() / TARBALL_NAME
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            try:
+                resp = urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 (pinned https URL)
+            except (urllib.error.URLError, OSError) as exc:
+                raise DataError(f"could not download {url}: {exc}") from exc
+            with resp:
+                total = resp.headers.get("Content-Length")
+                total_n = int(total) if total and total.isdigit() else None
+                bar = _progress(total_n, progress, dest.name)
+                got = 0
+                try:
+                    while True:
+                        block = resp.read(1 << 16)
+                        if not block:
+                            break
+                        out.write(block)
+                        got += len(block)
+                        bar.update(len(block))
+                except (OSError, http.client.HTTPException) as exc:  # IncompleteRead, reset
+                    raise CorruptDataError(f"download of {url} broke off after {got} bytes: {exc}") from exc
+                finally:
+                    bar.close()
+                if total_n is not None and got != total_n:
+                    raise CorruptDataError(
+                        f"download of {url} is truncated: got {got} of {total_n} bytes"
+                    )
+        actual = sha256_of(tmp)
+        if actual != sha256:
+            raise ChecksumMismatchError(url, sha256, actual)
+        os.replace(tmp, dest)
+        log.info("downloaded %s to %s", url, dest)
+        return dest
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: Optional[int], enabled: bool, name: str):
+    if not enabled:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="B", unit_scale=True, desc=name, leave=False)
+
+
+def resolve_data_path(path: Optional[PathLike] = None, allow_download: bool = True) -> Path:
+    """Find the dataset: ``path``, else ``$NASLIB_ANB_DATA``, else the cache, else download it.
+
+    A path may be the tarball, a directory holding ``result_*.json``, or a directory holding
+    the tarball.
+    """
+    if path is not None:
+        p = Path(path)
+        if not p.exists():
+            raise DataNotFoundError(f"no dataset at {p} (given explicitly)")
+        return _normalise(p)
+    env = os.environ.get(ENV_VAR)
+    if env:
+        p = Path(env)
+        if not p.exists():
+            raise DataNotFoundError(f"${ENV_VAR} points to {p}, which does not exist")
+        return _normalise(p)
+    cached = cache_dir() / TARBALL_NAME
+    if cached.exists():
+        return cached
+    if not allow_download:
+        raise DataNotFoundError(
+            f"no dataset found: pass a path, set ${ENV_VAR}, or run `naslib-anb data --download` "
+            f"to fetch {TARBALL_NAME} into {cache_dir()}"
+        )
+    return download(dest=cached)
+
+
+def _normalise(p: Path) -> Path:
+    if p.is_dir():
+        tar = p / TARBALL_NAME
+        if tar.exists() and not any(p.glob("result_*.json")):
+            return tar
+    return p

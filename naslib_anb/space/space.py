@@ -1,0 +1,150 @@
+"""The search space as a set: size, seeded sampling, mutation, neighbourhood, enumeration.
+
+Randomness always comes from a ``numpy.random.Generator`` passed in (or built from an
+int seed here); nothing touches a global RNG.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from functools import lru_cache
+from typing import Any, Iterator, Sequence, Union
+
+import numpy as np
+
+from naslib_anb.errors import ConfigError
+from naslib_anb.space.arch import (
+    FIELDS,
+    NUM_STAGES,
+    Arch,
+    Stage,
+    field_choices,
+)
+
+SeedLike = Union[int, np.random.Generator, None]
+
+#: Ordered list of the 28 decisions: (stage, field, choices), stage-major as upstream.
+DECISIONS: tuple[tuple[int, str, tuple[Any, ...]], ...] = tuple(
+    (i, f, field_choices(i, f)) for i in range(NUM_STAGES) for f in FIELDS
+)
+CARDINALITIES: tuple[int, ...] = tuple(len(c) for _, _, c in DECISIONS)
+SPACE_SIZE: int = math.prod(CARDINALITIES)  # 104,485,552,128
+NUM_NEIGHBOURS: int = sum(c - 1 for c in CARDINALITIES)  # 43
+
+
+def make_rng(seed: SeedLike) -> np.random.Generator:
+    """A Generator from an int seed, or the Generator itself; ``None`` is refused (explicit seeds only)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
+        return np.random.default_rng(int(seed))
+    raise ConfigError(f"seed must be a non-negative int or a numpy Generator, got {seed!r}")
+
+
+def arch_from_indices(idx: Sequence[int]) -> Arch:
+    """Arch from 28 choice indices (the ordinal encoding)."""
+    cols: dict[str, list[Any]] = {f: [] for f in FIELDS}
+    for (stage, f, choices), j in zip(DECISIONS, idx):
+        cols[f].append(choices[int(j)])
+    return Arch.from_fields(**cols)
+
+
+def arch_to_indices(arch: Arch) -> tuple[int, ...]:
+    return _indices(arch)
+
+
+@lru_cache(maxsize=65536)
+def _indices(arch: Arch) -> tuple[int, ...]:
+    out = []
+    for stage, f, choices in DECISIONS:
+        out.append(choices.index(getattr(arch.stages[stage], f)))
+    return tuple(out)
+
+
+def sample(rng: SeedLike, n: int | None = None) -> Arch | list[Arch]:
+    """Uniform sample(s) over the product space.
+
+    Uniform over the space is not the distribution the dataset was collected with
+    (three campaigns, see :mod:`naslib_anb.data`), which matters for coverage claims.
+    """
+    g = make_rng(rng)
+    count = 1 if n is None else n
+    if count < 0:
+        raise ConfigError(f"n must be >= 0, got {n}")
+    cards = np.asarray(CARDINALITIES)
+    draws = (g.random((count, len(cards))) * cards).astype(np.int64)
+    archs = [arch_from_indices(row) for row in draws]
+    return archs[0] if n is None else archs
+
+
+def mutate(arch: Arch, rng: SeedLike) -> Arch:
+    """Change exactly one of the 28 decisions to a different value (upstream RE operator)."""
+    g = make_rng(rng)
+    idx = list(_indices(arch))
+    d = int(g.integers(len(DECISIONS)))
+    card = CARDINALITIES[d]
+    new = int(g.integers(card - 1))
+    idx[d] = new if new < idx[d] else new + 1
+    return arch_from_indices(idx)
+
+
+def neighbours(arch: Arch) -> list[Arch]:
+    """All 43 architectures one decision away, in a fixed order."""
+    base = _indices(arch)
+    out = []
+    for d, card in enumerate(CARDINALITIES):
+        for j in range(card):
+            if j != base[d]:
+                idx = list(base)
+                idx[d] = j
+                out.append(arch_from_indices(idx))
+    return out
+
+
+def enumerate_space(
+    stages: Sequence[int] | None = None, base: Arch | None = None
+) -> Iterator[Arch]:
+    """Every architecture that varies only the given stages of ``base`` (all stages: 1e11, beware)."""
+    from naslib_anb.space.arch import EFFICIENTNET_B0
+
+    base = base or EFFICIENTNET_B0
+    stages = list(range(NUM_STAGES)) if stages is None else list(stages)
+    per_stage = []
+    for i in stages:
+        per_stage.append(
+            [Stage(*v) for v in itertools.product(*(field_choices(i, f) for f in FIELDS))]
+        )
+    for combo in itertools.product(*per_stage):
+        s = list(base.stages)
+        for i, st in zip(stages, combo):
+            s[i] = st
+        yield Arch(tuple(s))
+
+
+def configuration_space(seed: int | None = None) -> Any:
+    """The upstream ConfigSpace: 28 categoricals ``block{i}_{e,k,l,se}``, same choices, order, defaults."""
+    from ConfigSpace import Categorical, ConfigurationSpace
+
+    cs = ConfigurationSpace(seed=seed)
+    hps = []
+    for stage, f, choices in DECISIONS:
+        default = False if f == "se" else choices[0]
+        hps.append(Categorical(f"block{stage}_{f}", list(choices), default=default))
+    cs.add(hps)
+    return cs
+
+
+def describe() -> dict[str, Any]:
+    """Plain-data summary for ``naslib-anb space``."""
+    return {
+        "size": SPACE_SIZE,
+        "num_stages": NUM_STAGES,
+        "num_decisions": len(DECISIONS),
+        "num_neighbours": NUM_NEIGHBOURS,
+        "choices": {
+            f"block{stage}_{f}": [c if f != "se" else bool(c) for c in choices]
+            for stage, f, choices in DECISIONS
+        },
+        "canonical_form": "e{e}k{k}l{l}s{0|1} per stage, 7 stages joined by '-'",
+        "efficientnet_b0": "e1k3l1s1-e6k3l2s1-e6k5l2s1-e6k3l3s1-e6k5l3s1-e6k5l4s1-e6k3l1s1",
+    }

@@ -1,0 +1,140 @@
+"""Registry of benchmark targets: accuracy, cost, and device x metric, with units and protocol.
+
+Every place that names a target (dataset export, surrogates, CLI, NASLib adapter) goes
+through :func:`get_target`, so an unknown device or metric fails once, here, with the
+valid choices listed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from typing import Optional
+
+from naslib_anb.errors import UnknownDeviceError, UnknownMetricError, UnknownTargetError
+
+
+@dataclass(frozen=True)
+class Device:
+    name: str
+    description: str
+    kind: str  # gpu | tpu | fpga
+
+
+@dataclass(frozen=True)
+class Target:
+    """One predictable quantity. ``device``/``metric`` are set for device targets only."""
+
+    name: str
+    unit: str
+    higher_is_better: bool
+    description: str
+    protocol: str
+    device: Optional[str] = None
+    metric: Optional[str] = None
+
+    @property
+    def is_device_target(self) -> bool:
+        return self.device is not None
+
+
+DEVICES: dict[str, Device] = {
+    d.name: d
+    for d in (
+        Device("a100", "NVIDIA A100 40GB", "gpu"),
+        Device("3090", "NVIDIA RTX 3090", "gpu"),
+        Device("tpuv2", "Google TPUv2, one core", "tpu"),
+        Device("tpuv3", "Google TPUv3, one core", "tpu"),
+        Device("zcu102", "Xilinx ZCU102 (DPUCZDX8G B4096), int8", "fpga"),
+        Device("vck190", "Xilinx VCK190 (DPUCVDX8G), int8", "fpga"),
+    )
+}
+METRICS = ("throughput", "latency")
+
+_GPU_PROTO = (
+    "fp16 autocast, channels_last, eval mode; only the forward pass timed with CUDA events, "
+    "synchronised per batch, over the ImageNet val set; 1 warm-up + 3 measured passes; "
+    "throughput = images / summed forward time. Resolution as upstream (224 nominal; the upstream "
+    "loader may have used 256)"
+)
+_TPU_PROTO = (
+    "one TPU core, bf16, eval mode, 224 px, batch 64 (v2) / 128 (v3); xm.RateTracker sampled every "
+    "50 steps from step 300 on; mean/std of the samples"
+)
+_FPGA_THR = (
+    "Vitis-AI 8-bit post-training quantisation, VART runners, best thread count (5 on ZCU102, 6 on "
+    "VCK190), images / wall time over ~1000 ImageNet images; no std recorded"
+)
+_FPGA_LAT = (
+    "single thread, per batch of {b} image(s) ({note}); milliseconds per batch, no std recorded"
+)
+
+TARGETS: dict[str, Target] = {}
+
+
+def _add(t: Target) -> None:
+    TARGETS[t.name] = t
+
+
+_add(Target("val_top1", "%", True, "ImageNet val top-1 after 16-epoch p* proxy training",
+            "best of the validation passes after epochs 13-15, 256 px centre crop, one seed"))
+_add(Target("val_top5", "%", True, "ImageNet val top-5 after p* training", "as val_top1"))
+_add(Target("train_time", "s", False, "wall-clock of the whole p* run on one 4x RTX 3090 node",
+            "validation included; 16 records above 5000 s are stragglers/restarts"))
+for _dev in DEVICES.values():
+    if _dev.kind == "gpu":
+        proto = _GPU_PROTO
+    elif _dev.kind == "tpu":
+        proto = _TPU_PROTO
+    else:
+        proto = _FPGA_THR
+    _add(Target(f"throughput_{_dev.name}", "img/s", True, f"inference throughput on {_dev.description}",
+                proto, _dev.name, "throughput"))
+_add(Target("latency_zcu102", "ms", False, "inference latency on ZCU102",
+            _FPGA_LAT.format(b=1, note="batch 1"), "zcu102", "latency"))
+_add(Target("latency_vck190", "ms", False, "inference latency on VCK190",
+            _FPGA_LAT.format(b=6, note="batch 6, the DPU's minimum; per batch, not per image"),
+            "vck190", "latency"))
+
+ACCURACY_TARGETS = ("val_top1", "val_top5")
+DEVICE_TARGETS = tuple(n for n, t in TARGETS.items() if t.is_device_target)
+
+
+def list_targets(pattern: str = "*") -> list[str]:
+    return [n for n in TARGETS if fnmatch(n, pattern)]
+
+
+def device_pairs() -> list[tuple[str, str]]:
+    return [(t.device, t.metric) for t in TARGETS.values() if t.is_device_target]  # type: ignore[misc]
+
+
+def get_target(name: str) -> Target:
+    try:
+        return TARGETS[name]
+    except (KeyError, TypeError):
+        raise UnknownTargetError(name, TARGETS) from None
+
+
+def device_target(device: str, metric: str = "throughput") -> Target:
+    """The target for ``(device, metric)``; latency exists for the FPGAs only."""
+    if device not in DEVICES:
+        raise UnknownDeviceError(device, DEVICES)
+    if metric not in METRICS:
+        raise UnknownMetricError(metric, METRICS)
+    name = f"{metric}_{device}"
+    if name not in TARGETS:
+        pairs = [f"{d}/{m}" for d, m in device_pairs()]
+        raise UnknownMetricError(
+            metric, [m for d, m in device_pairs() if d == device],
+            f"device {device!r} has no {metric}; valid device/metric pairs: {', '.join(pairs)}",
+        )
+    return TARGETS[name]
+
+
+def resolve_target(target: str | None = None, device: str | None = None,
+                   metric: str | None = None) -> Target:
+    """One front door: a target name, or a device (+ metric, default throughput)."""
+    if device is not None:
+        return device_target(device, metric or "throughput")
+    if metric is not None and target is None:
+        raise UnknownDeviceError(None, DEVICES, f"metric {metric!r} needs a device")
+    return get_target(target or "val_top1")
