@@ -61,7 +61,7 @@ class Stage:
         return f"e{self.e}k{self.k}l{self.l}s{int(self.se)}"
 
 
-_TOKEN = re.compile(r"^e(?P<e>\d+)k(?P<k>\d+)l(?P<l>\d+)s(?P<se>\d+)$")
+_TOKEN = re.compile(r"^e(?P<e>[0-9]+)k(?P<k>[0-9]+)l(?P<l>[0-9]+)s(?P<se>[0-9]+)$")
 
 
 def _check_value(arch: object, stage: int, field: str, value: Any) -> Any:
