@@ -38,3 +38,16 @@ def shared_split_dir() -> Path:
     if not (SHARED_ANB / "default_split_test.json").exists():
         pytest.skip("shared split files not found")
     return SHARED_ANB
+
+
+@pytest.fixture(autouse=True)
+def _isolated_target_registry():
+    """Devices registered by one test (profiling a new device) must not leak into the next."""
+    from naslib_anb import targets
+
+    devices, registered = dict(targets.DEVICES), dict(targets.TARGETS)
+    yield
+    targets.DEVICES.clear()
+    targets.DEVICES.update(devices)
+    targets.TARGETS.clear()
+    targets.TARGETS.update(registered)

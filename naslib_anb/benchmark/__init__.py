@@ -1,4 +1,18 @@
 """Benchmark objects: query any architecture for any target."""
 from naslib_anb.benchmark.base import Benchmark, FunctionBenchmark, as_archs
 
-__all__ = ["Benchmark", "FunctionBenchmark", "as_archs"]
+
+def load_benchmark(*args, **kwargs):
+    """The shipped surrogate benchmark, cached per process (see :mod:`.surrogate`)."""
+    from naslib_anb.benchmark.surrogate import load_benchmark as _load
+
+    return _load(*args, **kwargs)
+
+
+def list_benchmarks():
+    from naslib_anb.benchmark.surrogate import list_benchmarks as _list
+
+    return _list()
+
+
+__all__ = ["Benchmark", "FunctionBenchmark", "as_archs", "load_benchmark", "list_benchmarks"]

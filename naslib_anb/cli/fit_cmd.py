@@ -1,0 +1,63 @@
+"""``naslib-anb fit``: refit the surrogate ensembles from the dataset and write a model directory."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+from naslib_anb.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("fit", help="fit surrogate ensembles from the dataset (writes a model directory)",
+                       description=__doc__)
+    p.add_argument("--family", default="xgb", help="surrogate family (xgb, lgb, rf, svr, nu_svr)")
+    p.add_argument("--targets", nargs="+", default=None, metavar="T", help="targets (default: all 11)")
+    p.add_argument("--out", required=True, type=Path, help="model directory to create")
+    p.add_argument("--members", type=int, default=5, help="ensemble members per target")
+    p.add_argument("--folds", type=int, default=9, help="KFold splits over train+val (member i holds out fold i)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--preset", default="anb", choices=["anb", "upstream"])
+    p.add_argument("--data", default=None, help="dataset tarball or directory of result_*.json")
+    p.add_argument("--split", default="default", choices=["default", "all"],
+                   help="default: fit on the upstream train+val, keep test for evaluation; "
+                        "all: fit on every record (no test metrics)")
+    p.add_argument("--threads", type=int, default=2, help="threads per fit (nthread)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out directory")
+    p.add_argument("--no-eval", action="store_true", help="skip test-split evaluation")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+    from naslib_anb.cli.main import print_json
+    from naslib_anb.data import load_dataset
+    from naslib_anb.surrogates import FitConfig, evaluate_model_set, fit_model_set, save_model_set
+    from naslib_anb.targets import TARGETS
+
+    if args.out.exists() and not args.force:
+        raise ConfigError(f"{args.out} already exists; pass --force to replace it")
+    cfg = FitConfig(family=args.family, targets=tuple(args.targets or TARGETS), members=args.members,
+                    n_folds=args.folds, seed=args.seed, preset=args.preset, n_jobs=args.threads)
+    ds = load_dataset(args.data)
+    if args.split == "default":
+        sp = ds.default_split()
+        trainval, test = list(sp.train) + list(sp.val), list(sp.test)
+        split_info = {"name": "default", "train": len(sp.train), "val": len(sp.val), "test": len(sp.test),
+                      "members": f"KFold({cfg.n_folds}, shuffle, random_state={cfg.seed}) over train+val; "
+                                 "member i holds out fold i for early stopping; test never used in fitting"}
+    else:
+        trainval, test = list(ds.unique()), []
+        split_info = {"name": "all", "records": len(trainval)}
+    models = fit_model_set(trainval, cfg, split_info=split_info)
+    models.manifest["data"]["source"] = Path(ds.source or "").name
+    if test and not args.no_eval:
+        models.manifest["metrics"] = evaluate_model_set(models, test)
+    out = save_model_set(models, args.out, force=args.force)
+    summary = {t: {k: round(v["ensemble"][k], 4) for k in ("r2", "kendall_tau")}
+               for t, v in models.manifest.get("metrics", {}).items()}
+    print_json({"out": str(out), "fit_seconds": models.manifest["fit_seconds"], "test": summary})
+    return 0
