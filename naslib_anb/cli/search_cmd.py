@@ -1,0 +1,127 @@
+"""``naslib-anb search``: one zero-cost search run on the benchmark, with its Pareto set and plots."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+from naslib_anb.errors import ConfigError
+
+# CLI flag -> SearchConfig field
+_FIELD_OF = {
+    "optimizer": "optimizer", "seed": "seed", "budget": "budget", "objective": "objective",
+    "device": "device", "metric": "metric", "target": "reward_target", "weight": "reward_weight",
+    "weight_miss": "reward_weight_miss", "accuracy": "accuracy", "benchmark": "benchmark",
+}
+
+
+def add_common_arguments(p: argparse.ArgumentParser, *, single: bool = True) -> None:
+    """Arguments shared by ``search`` and ``compare`` (defaults None: the YAML/dataclass default applies)."""
+    g = p.add_argument_group("objective")
+    g.add_argument("--device", help="device for a bi-objective search (a100, 3090, tpuv2, tpuv3, zcu102, vck190)")
+    g.add_argument("--metric", help="throughput (default) or latency (zcu102, vck190 only)")
+    g.add_argument("--objective", help="accuracy | reward (MnasNet soft constraint; default with --device) | "
+                                       "pareto (rs/re only)")
+    g.add_argument("--target", type=float, metavar="T", help="T of the reward acc*(m/T)^w (default: published "
+                                                               "per-device median)")
+    g.add_argument("--weight", type=float, metavar="W", help="w of the reward (default 0.07)")
+    g.add_argument("--weight-miss", type=float, metavar="W", dest="weight_miss",
+                   help="exponent when T is missed (MnasNet beta; default = --weight)")
+    r = p.add_argument_group("run")
+    r.add_argument("--budget", type=int, help="queries per run (default 600)")
+    r.add_argument("--benchmark", help="anb (shipped surrogates, default) or toy (analytic smoke test)")
+    r.add_argument("--config", type=Path, metavar="FILE", help="YAML of SearchConfig fields used as defaults")
+    r.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE",
+                   help="optimizer argument, e.g. --opt population_size=50 (repeatable; YAML values)")
+    r.add_argument("--out", type=Path, required=True, help="output directory (must be empty unless --force)")
+    r.add_argument("--force", action="store_true", help="overwrite files in a non-empty --out")
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("search", help="zero-cost NAS (rs, re, reinforce) on the benchmark",
+                       description="Search the MnasNet space on the benchmark; writes config.yaml, queries.csv, "
+                                   "pareto.csv/json, summary.json, trajectory.png, pareto.png.")
+    p.add_argument("--optimizer", help="rs | re | reinforce (rs-pareto, re-pareto with --objective pareto)")
+    p.add_argument("--seed", type=int, help="random seed (default 0)")
+    add_common_arguments(p)
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=run)
+
+
+def _parse_opt(items: list[str]) -> dict[str, Any]:
+    import yaml
+
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"--opt expects KEY=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k.strip()] = yaml.safe_load(v)
+    return out
+
+
+def config_from_args(args: argparse.Namespace, extra: Optional[dict[str, Any]] = None):
+    """YAML file (if any) as defaults, then explicit flags on top."""
+    from naslib_anb.search.records import SearchConfig
+
+    d: dict[str, Any] = {}
+    if getattr(args, "config", None) is not None:
+        import yaml
+
+        try:
+            loaded = yaml.safe_load(Path(args.config).read_text()) or {}
+        except OSError as exc:
+            raise ConfigError(f"cannot read --config {args.config}: {exc.strerror}") from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"--config {args.config} must hold a mapping of SearchConfig fields")
+        d.update(loaded)
+    for flag, fld in _FIELD_OF.items():
+        v = getattr(args, flag, None)
+        if v is not None:
+            d[fld] = v
+    opt_kw = _parse_opt(getattr(args, "opt", []) or [])
+    if opt_kw:
+        d["optimizer_kwargs"] = {**d.get("optimizer_kwargs", {}), **opt_kw}
+    d.update(extra or {})
+    return SearchConfig.from_dict(d)
+
+
+def run(args: argparse.Namespace) -> int:
+    from naslib_anb.search.driver import get_benchmark, run_search
+    from naslib_anb.search.output import RUN_FILES, format_pareto, prepare_out_dir, write_run
+
+    if args.optimizer is None and args.config is None:
+        raise ConfigError("--optimizer is required (rs, re, reinforce)")
+    cfg = config_from_args(args)  # every argument validated before anything is loaded or written
+    if args.out.exists() and args.out.is_dir() and any(args.out.iterdir()) and not args.force:
+        prepare_out_dir(args.out, False)  # fail fast, before loading the benchmark
+    bench = get_benchmark(cfg.benchmark)
+    out = prepare_out_dir(args.out, args.force)
+    result = run_search(cfg, bench, progress=not args.no_progress)
+    summary = write_run(result, bench, out, plots=not args.no_plots)
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+        return 0
+    print(f"{cfg.optimizer} seed {cfg.seed}: {summary['queries']} queries in {summary['elapsed_s']:.2f} s; "
+          f"{result.objective_description}")
+    line = f"best {cfg.accuracy} {summary['best_accuracy']:.3f}"
+    if summary.get("best_reward") is not None and result.device_target is not None:
+        line += f", best reward {summary['best_reward']:.3f}"
+    if summary.get("hypervolume") is not None:
+        line += f", hypervolume {summary['hypervolume']:.4f}"
+    print(line)
+    b0 = summary.get("efficientnet_b0")
+    if b0:
+        print(f"EfficientNet-B0 on this benchmark: {cfg.accuracy} {b0[cfg.accuracy]:.3f}, "
+              f"{result.device_target} {b0[result.device_target]:.4g}; dominated by "
+              f"{b0['dominated_by_n_archs']} evaluated architectures")
+    import pandas as pd
+
+    pareto = pd.read_csv(out / "pareto.csv")
+    print(format_pareto(pareto, cfg.accuracy, result.device_target))
+    written = [f for f in RUN_FILES if (out / f).exists()]
+    print(f"wrote {out}/: {', '.join(written)}")
+    return 0

@@ -1,0 +1,32 @@
+"""Random search: uniform samples over the product space, independent of every told value."""
+from __future__ import annotations
+
+from typing import Any
+
+from naslib_anb.optimizers.base import UNBOUNDED, Optimizer, SeedLike
+from naslib_anb.space import Arch, sample
+
+
+class RandomSearch(Optimizer):
+    """Uniform sampling. Works for scalar and Pareto objectives alike (tells are ignored)."""
+
+    name = "rs"
+
+    def __init__(self, seed: SeedLike):
+        super().__init__(seed)
+
+    def _ask(self) -> Arch:
+        return sample(self.rng)  # type: ignore[return-value]
+
+    def _tell(self, arch: Arch, value: Any) -> None:
+        pass
+
+    def max_pending(self) -> int:
+        return UNBOUNDED
+
+
+class ParetoRandomSearch(RandomSearch):
+    """Random search that accepts objective vectors (the Pareto set is computed by the caller)."""
+
+    name = "rs-pareto"
+    multi_objective = True

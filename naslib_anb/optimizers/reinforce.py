@@ -1,0 +1,84 @@
+"""REINFORCE (Williams 1992) with a moving-average baseline and an entropy bonus.
+
+Upstream reference: an LSTM controller (hidden 100, embedding 32), Adam lr 3.5e-4, 6
+architectures per update, baseline EMA 0.95, entropy weight 1e-5. This version keeps the
+batch, baseline and entropy settings and fixes three upstream bugs:
+
+- the seed is never used as a token (upstream crashes for seeds >= 11);
+- the entropy bonus uses the full distributions, not the sampled actions only;
+- the advantage uses the baseline from *before* the batch; the baseline is updated after.
+
+The policy is :class:`~naslib_anb.optimizers.policy.FactorizedCategoricalPolicy` (numpy);
+its learning rate default (0.1) was chosen on a toy objective and on seeds that are not
+the reported ones (see docs/search.md).
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from naslib_anb.optimizers.base import Optimizer, SeedLike, check_positive_float, check_positive_int
+from naslib_anb.optimizers.policy import Adam, FactorizedCategoricalPolicy
+from naslib_anb.space import Arch, arch_from_indices, arch_to_indices
+
+DEFAULT_LR = 0.1
+
+
+class Reinforce(Optimizer):
+    """Policy-gradient search: sample from the policy, update every ``batch_size`` tells."""
+
+    name = "reinforce"
+
+    def __init__(self, seed: SeedLike, lr: float = DEFAULT_LR, batch_size: int = 6,
+                 baseline_decay: float = 0.95, entropy_weight: float = 1e-5):
+        super().__init__(seed)
+        self.lr = check_positive_float("lr", lr)
+        self.batch_size = check_positive_int("batch_size", batch_size)
+        self.baseline_decay = check_positive_float("baseline_decay", baseline_decay, allow_zero=True)
+        if self.baseline_decay >= 1:
+            from naslib_anb.errors import ConfigError
+
+            raise ConfigError(f"baseline_decay must be in [0, 1), got {baseline_decay!r}")
+        self.entropy_weight = check_positive_float("entropy_weight", entropy_weight, allow_zero=True)
+        self.policy = FactorizedCategoricalPolicy()
+        self.adam = Adam(lr=self.lr)
+        self.baseline: Optional[float] = None
+        self._batch: list[tuple[tuple[int, ...], float]] = []
+        self.n_updates = 0
+        self.last_loss = float("nan")
+
+    def _ask(self) -> Arch:
+        return arch_from_indices(self.policy.sample(self.rng))
+
+    def _tell(self, arch: Arch, value: Any) -> None:
+        self._batch.append((arch_to_indices(arch), float(value)))
+        if len(self._batch) >= self.batch_size:
+            self._update()
+
+    def max_pending(self) -> int:
+        return max(1, self.batch_size - len(self._batch))
+
+    def _update(self) -> None:
+        idx = np.asarray([i for i, _ in self._batch], dtype=np.int64)
+        rewards = np.asarray([r for _, r in self._batch], dtype=np.float64)
+        self._batch.clear()
+        if self.baseline is None:
+            self.baseline = float(rewards.mean())
+        adv = rewards - self.baseline  # baseline from before this batch
+        # loss = -mean_i adv_i log p(a_i) - entropy_weight * H
+        glp = self.policy.grad_log_prob(idx)
+        grad = -(adv[:, None] * glp).mean(axis=0) - self.entropy_weight * self.policy.grad_entropy()
+        self.last_loss = float(-(adv * self.policy.log_prob(idx)).mean()
+                               - self.entropy_weight * self.policy.entropy())
+        self.policy.logits = self.adam.step(self.policy.logits, grad)
+        for r in rewards:  # then fold the rewards into the moving average
+            self.baseline = self.baseline_decay * self.baseline + (1 - self.baseline_decay) * float(r)
+        self.n_updates += 1
+
+    def probabilities(self) -> list[np.ndarray]:
+        """Current per-decision choice probabilities (28 arrays), for inspection."""
+        from naslib_anb.optimizers.policy import _CARDS, _OFFSETS
+
+        p = self.policy.probs()
+        return [p[o:o + c].copy() for o, c in zip(_OFFSETS, _CARDS)]

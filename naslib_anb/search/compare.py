@@ -1,0 +1,129 @@
+"""Several optimizers x seeds, one process per run (concurrent.futures), aggregated curves and plots."""
+from __future__ import annotations
+
+import io
+import math
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from naslib_anb.errors import ConfigError
+from naslib_anb.io import atomic_write_json, atomic_write_text
+from naslib_anb.search.records import SearchConfig
+
+CURVES = ("best_accuracy", "best_reward", "hypervolume")
+
+
+def _run_one(cfg_dict: dict[str, Any]) -> dict[str, Any]:
+    """Worker: one search; returns its curves and per-query CSV text (benchmark cached per process)."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from naslib_anb.search.driver import run_search
+
+    cfg = SearchConfig.from_dict(cfg_dict)
+    res = run_search(cfg)
+    frame = res.to_frame()
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, float_format="%.6g")
+    return {
+        "optimizer": cfg_dict["optimizer"], "seed": cfg.seed, "elapsed_s": res.elapsed_s, "csv": buf.getvalue(),
+        **{c: frame[c].to_numpy(dtype=np.float64) for c in CURVES if frame[c].notna().any()},
+    }
+
+
+def run_compare(optimizers: Sequence[str], seeds: Sequence[int], base: SearchConfig, out: Path, *,
+                jobs: int = 1, progress: bool = True, plots: bool = True) -> dict[str, Any]:
+    """Run every (optimizer, seed) with ``base`` settings; write curves, summary and plots into ``out``."""
+    if not optimizers or not seeds:
+        raise ConfigError("compare needs at least one optimizer and one seed")
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"duplicate seeds in {list(seeds)}")
+    configs = [replace(base, optimizer=o, seed=int(s)) for o in optimizers for s in seeds]  # validates each
+    out = Path(out)
+    t0 = time.perf_counter()
+    results: list[dict[str, Any]] = []
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(configs), desc="runs", unit="run", dynamic_ncols=True)
+    try:
+        if jobs <= 1:
+            for o, c in zip([o for o in optimizers for _ in seeds], configs):
+                results.append(_run_one({**c.to_dict(), "optimizer": o}))
+                if bar is not None:
+                    bar.update(1)
+        else:
+            import multiprocessing as mp
+
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as ex:
+                futs = [ex.submit(_run_one, {**c.to_dict(), "optimizer": o})
+                        for o, c in zip([o for o in optimizers for _ in seeds], configs)]
+                for f in as_completed(futs):
+                    results.append(f.result())
+                    if bar is not None:
+                        bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    wall = time.perf_counter() - t0
+    results.sort(key=lambda r: (list(optimizers).index(r["optimizer"]), r["seed"]))
+    for r in results:
+        atomic_write_text(out / "runs" / f"{r['optimizer']}_seed{r['seed']}.csv", r["csv"])
+
+    rows = []
+    for r in results:
+        n = len(r["best_accuracy"])
+        for i in range(n):
+            rows.append({"optimizer": r["optimizer"], "seed": r["seed"], "query": i + 1,
+                         **{c: float(r[c][i]) for c in CURVES if c in r}})
+    import pandas as pd
+
+    curves = pd.DataFrame(rows)
+    buf = io.StringIO()
+    curves.to_csv(buf, index=False, float_format="%.6g")
+    atomic_write_text(out / "curves.csv", buf.getvalue())
+
+    summary: dict[str, Any] = {"config": base.resolved().to_dict(), "optimizers": list(optimizers),
+                               "seeds": [int(s) for s in seeds], "wall_s": round(wall, 3), "final": {}}
+    for o in optimizers:
+        rs = [r for r in results if r["optimizer"] == o]
+        entry: dict[str, Any] = {"mean_elapsed_s": float(np.mean([r["elapsed_s"] for r in rs]))}
+        for c in CURVES:
+            if c == "best_reward" and base.resolved().objective == "accuracy":
+                continue  # identical to best_accuracy
+            if c in rs[0]:
+                finals = np.asarray([r[c][-1] for r in rs])
+                entry[c] = {"mean": float(finals.mean()),
+                            "se": float(finals.std(ddof=1) / math.sqrt(len(finals))) if len(finals) > 1 else 0.0,
+                            "per_seed": finals.tolist()}
+        summary["final"][o] = entry
+    if plots:
+        from naslib_anb.search.plotting import plot_compare
+
+        title = base.resolved().make_objective().describe()
+        for c, label, fname in (("best_accuracy", f"best {base.accuracy} (%)", "best_accuracy.png"),
+                                ("hypervolume", "hypervolume (normalised)", "hypervolume.png"),
+                                ("best_reward", "best reward", "best_reward.png")):
+            if all(c in r for r in results):
+                if c == "best_reward" and base.resolved().objective == "accuracy":
+                    continue
+                data = {o: np.vstack([r[c] for r in results if r["optimizer"] == o]) for o in optimizers}
+                plot_compare(data, out / fname, ylabel=label, title=title)
+    atomic_write_json(out / "summary.json", summary)
+    return summary
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    lines = []
+    keys = [c for c in CURVES if any(c in e for e in summary["final"].values())]
+    lines.append(f"{'optimizer':<12}" + "".join(f"{k + ' (mean ± se)':>30}" for k in keys) + f"{'s/run':>8}")
+    for o, e in summary["final"].items():
+        cells = "".join(f"{e[k]['mean']:>20.4f} ± {e[k]['se']:<7.4f}" if k in e else f"{'-':>30}" for k in keys)
+        lines.append(f"{o:<12}{cells}{e['mean_elapsed_s']:>8.2f}")
+    lines.append(f"{len(summary['seeds'])} seeds, wall {summary['wall_s']:.1f} s")
+    return "\n".join(lines)

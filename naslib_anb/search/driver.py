@@ -1,0 +1,119 @@
+"""The search loop: asks, evaluates (batched where that cannot change the trajectory), tells, logs.
+
+The loop owns the budget, the benchmark and the trajectory (best *evaluated* value after
+every query); optimizers only see archs and values.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from functools import lru_cache
+from typing import Callable, Optional
+
+import numpy as np
+
+from naslib_anb.benchmark.base import Benchmark
+from naslib_anb.errors import ConfigError, DataError
+from naslib_anb.optimizers.base import Optimizer
+from naslib_anb.search.objectives import Objective
+from naslib_anb.search.pareto import IncrementalFront
+from naslib_anb.search.records import QueryRecord, SearchConfig, SearchResult
+
+log = logging.getLogger(__name__)
+
+#: the most asks evaluated in one benchmark call
+MAX_BATCH = 256
+
+
+@lru_cache(maxsize=4)
+def get_benchmark(name: str = "anb") -> Benchmark:
+    """The benchmark by name: 'anb' (shipped surrogates) or 'toy' (analytic). Cached per process."""
+    if name == "toy":
+        from naslib_anb.search.toy import toy_benchmark
+
+        return toy_benchmark()
+    if name == "anb":
+        try:
+            from naslib_anb.benchmark import load_benchmark  # type: ignore[attr-defined]
+        except ImportError:
+            raise DataError("the surrogate benchmark (naslib_anb.benchmark.load_benchmark) is not available "
+                            "in this install; use --benchmark toy for a smoke test") from None
+        return load_benchmark()
+    from naslib_anb.errors import UnknownChoiceError
+
+    raise UnknownChoiceError(name, ("anb", "toy"), "benchmarks")
+
+
+def run_loop(optimizer: Optimizer, benchmark: Benchmark, objective: Objective, budget: int, *,
+             batch: bool = True, progress: bool = False, desc: Optional[str] = None,
+             on_record: Optional[Callable[[QueryRecord], None]] = None) -> list[QueryRecord]:
+    """Run ``budget`` queries and return one record per query."""
+    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget <= 0:
+        raise ConfigError(f"budget must be a positive int, got {budget!r}")
+    if getattr(optimizer, "multi_objective", False) != (objective.n_obj > 1):
+        raise ConfigError(f"optimizer {optimizer.name!r} (multi_objective={optimizer.multi_objective}) "
+                          f"does not match the objective ({objective.describe()})")
+    targets = objective.targets
+    acc_t, dev_t = objective.accuracy, objective.device_target
+    front = IncrementalFront((acc_t, dev_t)) if dev_t else None
+    best_acc, best_reward, hv = -math.inf, -math.inf, None
+    records: list[QueryRecord] = []
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=int(budget), desc=desc or optimizer.name, unit="q", leave=False, dynamic_ncols=True)
+    try:
+        while len(records) < budget:
+            room = max(1, optimizer.max_pending() - optimizer.n_pending) if batch else 1
+            k = int(min(room, budget - len(records), MAX_BATCH))
+            archs = [optimizer.ask() for _ in range(k)]
+            values = {t: np.atleast_1d(np.asarray(benchmark.query(archs, t), dtype=np.float64)) for t in targets}
+            told = objective(values)
+            for i, arch in enumerate(archs):
+                vals = {t: float(values[t][i]) for t in targets}
+                value = told[i]
+                if not np.all(np.isfinite(value)):
+                    log.warning("non-finite objective for %s: %s; reported as an error", arch, vals)
+                    optimizer.on_error(arch)
+                    reward = float("nan")
+                else:
+                    optimizer.tell(arch, value)
+                    reward = float(value) if objective.n_obj == 1 else None
+                if np.isfinite(vals[acc_t]):
+                    best_acc = max(best_acc, vals[acc_t])
+                if reward is not None and np.isfinite(reward):
+                    best_reward = max(best_reward, reward)
+                if front is not None and np.isfinite(vals[acc_t]) and np.isfinite(vals[dev_t]):
+                    hv = front.add([vals[acc_t], vals[dev_t]])
+                rec = QueryRecord(
+                    index=len(records) + 1, arch=str(arch), values=vals, reward=reward,
+                    best_accuracy=best_acc,
+                    best_reward=best_reward if objective.n_obj == 1 else None,
+                    hypervolume=(hv if hv is not None else 0.0) if front is not None else None,
+                )
+                records.append(rec)
+                if on_record is not None:
+                    on_record(rec)
+            if bar is not None:
+                bar.update(k)
+                bar.set_postfix_str(f"best {best_reward if objective.n_obj == 1 else best_acc:.3f}"
+                                    + (f" hv {hv:.4f}" if hv is not None else ""), refresh=False)
+    finally:
+        if bar is not None:
+            bar.close()
+    return records
+
+
+def run_search(config: SearchConfig, benchmark: Optional[Benchmark] = None, *,
+               progress: bool = False) -> SearchResult:
+    """Build the optimizer and objective from ``config`` and run the loop."""
+    bench = benchmark if benchmark is not None else get_benchmark(config.benchmark)
+    objective = config.make_objective()
+    opt = config.make_optimizer()
+    t0 = time.perf_counter()
+    records = run_loop(opt, bench, objective, config.budget, batch=config.batch_queries, progress=progress,
+                       desc=f"{config.optimizer} seed {config.seed}")
+    return SearchResult(config=config.resolved(), records=records, elapsed_s=time.perf_counter() - t0,
+                        objective_description=objective.describe(), device_target=objective.device_target)

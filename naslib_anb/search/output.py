@@ -1,0 +1,114 @@
+"""Writing a run directory: config, per-query log, Pareto set, summary, plots (all atomic)."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from naslib_anb.benchmark.base import Benchmark
+from naslib_anb.errors import ConfigError
+from naslib_anb.io import atomic_write_json, atomic_write_text
+from naslib_anb.search.pareto import pareto_mask
+from naslib_anb.search.records import SearchResult
+from naslib_anb.targets import get_target
+
+RUN_FILES = ("config.yaml", "queries.csv", "pareto.csv", "pareto.json", "summary.json", "trajectory.png",
+             "pareto.png")
+
+
+def prepare_out_dir(out: Path, force: bool = False) -> Path:
+    """Refuse a non-empty directory unless ``force`` (then our own files are overwritten)."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} exists and is not a directory")
+    if out.exists() and any(out.iterdir()) and not force:
+        raise ConfigError(f"--out {out} is not empty; pass --force to overwrite")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def pareto_frame(result: SearchResult, benchmark: Benchmark):
+    """Unique Pareto-optimal archs over all evaluated points, with every benchmark target."""
+    import pandas as pd
+
+    df = result.to_frame().drop_duplicates("arch")
+    acc = result.config.accuracy
+    dev = result.device_target
+    if dev is None:
+        sel = df[df[acc] == df[acc].max()]
+    else:
+        F = df[[acc, dev]].to_numpy(dtype=np.float64)
+        sel = df[pareto_mask(F, maximize=[True, get_target(dev).higher_is_better])]
+    table = benchmark.query_table(list(sel["arch"]))
+    table.insert(0, "first_query", sel.set_index("arch").loc[table.index, "query"].to_numpy())
+    table = table.reset_index().sort_values(acc, ascending=False, kind="stable").reset_index(drop=True)
+    return table
+
+
+def write_run(result: SearchResult, benchmark: Benchmark, out: Path, *, plots: bool = True) -> dict[str, Any]:
+    """Write every run file into ``out`` (already prepared); returns the summary dict."""
+    import yaml
+
+    out = Path(out)
+    cfg = result.config
+    atomic_write_text(out / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+    frame = result.to_frame()
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, float_format="%.6g")
+    atomic_write_text(out / "queries.csv", buf.getvalue())
+    pareto = pareto_frame(result, benchmark)
+    buf = io.StringIO()
+    pareto.to_csv(buf, index=False, float_format="%.6g")
+    atomic_write_text(out / "pareto.csv", buf.getvalue())
+    atomic_write_json(out / "pareto.json", pareto.to_dict(orient="records"))
+    summary = result.summary()
+    summary["pareto_size"] = int(len(pareto))
+    summary["benchmark"] = getattr(benchmark, "name", cfg.benchmark)
+    if result.device_target is not None:
+        summary["efficientnet_b0"] = efficientnet_b0_check(frame, benchmark, cfg.accuracy, result.device_target)
+    if plots:
+        from naslib_anb.search import plotting
+
+        title = f"{cfg.optimizer}, seed {cfg.seed}, {result.objective_description}"
+        plotting.plot_trajectory(frame, out / "trajectory.png", title=title, accuracy=cfg.accuracy)
+        if result.device_target is not None:
+            refs = reference_points(benchmark, cfg.accuracy, result.device_target)
+            plotting.plot_pareto(frame, pareto, cfg.accuracy, result.device_target, out / "pareto.png",
+                                 title=title, references=refs,
+                                 higher_is_better=get_target(result.device_target).higher_is_better)
+    atomic_write_json(out / "summary.json", summary)
+    return summary
+
+
+def reference_points(benchmark: Benchmark, accuracy: str, device_target: str) -> dict[str, tuple[float, float]]:
+    """EfficientNet-B0 on the same benchmark, for the Pareto plot."""
+    from naslib_anb.space import EFFICIENTNET_B0
+
+    v = benchmark.query_all([EFFICIENTNET_B0], [accuracy, device_target])
+    return {"EfficientNet-B0": (float(v[device_target][0]), float(v[accuracy][0]))}
+
+
+def efficientnet_b0_check(frame, benchmark: Benchmark, accuracy: str, device_target: str) -> dict[str, Any]:
+    """EfficientNet-B0's predicted values and how many evaluated archs dominate it (paper Fig. 4)."""
+    (x, y), = reference_points(benchmark, accuracy, device_target).values()
+    hib = get_target(device_target).higher_is_better
+    dev = frame[device_target].to_numpy(dtype=np.float64)
+    acc = frame[accuracy].to_numpy(dtype=np.float64)
+    better_dev = dev >= x if hib else dev <= x
+    strictly = (acc > y) | ((dev > x) if hib else (dev < x))
+    dom = (acc >= y) & better_dev & strictly
+    uniq = frame.loc[dom, "arch"].nunique()
+    return {accuracy: y, device_target: x, "dominated_by_n_archs": int(uniq)}
+
+
+def format_pareto(pareto, accuracy: str, device_target: Optional[str], max_rows: int = 20) -> str:
+    """A short text table of the Pareto set for the terminal."""
+    cols = ["arch", accuracy] + ([device_target] if device_target else [])
+    extra = [c for c in ("val_top5",) if c in pareto and c not in cols]
+    t = pareto[cols + extra].head(max_rows)
+    lines = [f"Pareto set ({len(pareto)} architectures" + (f", first {max_rows} shown" if len(pareto) > max_rows
+                                                            else "") + "):"]
+    lines.append(t.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    return "\n".join(lines)

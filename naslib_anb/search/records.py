@@ -1,0 +1,150 @@
+"""Run configuration and result records (plain data, round-trip through YAML/JSON)."""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Optional
+
+from naslib_anb.errors import ConfigError
+
+BENCHMARKS = ("anb", "toy")
+#: in Pareto mode, these names pick the Pareto variant
+PARETO_VARIANTS = {"rs": "rs-pareto", "re": "re-pareto"}
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Everything that determines a search run; saved as ``config.yaml`` next to the results."""
+
+    optimizer: str = "re"
+    seed: int = 0
+    budget: int = 600
+    objective: Optional[str] = None          # accuracy | reward | pareto (None: by device)
+    device: Optional[str] = None
+    metric: Optional[str] = None             # throughput | latency (None: throughput)
+    reward_target: Optional[float] = None    # T of the MnasNet reward (None: published default)
+    reward_weight: float = 0.07              # w
+    reward_weight_miss: Optional[float] = None
+    accuracy: str = "val_top1"
+    benchmark: str = "anb"                   # anb (shipped surrogates) | toy (analytic, for smoke tests)
+    batch_queries: bool = True               # evaluate independent asks together (same trajectory)
+    optimizer_kwargs: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from naslib_anb.optimizers import get_optimizer_class
+
+        if isinstance(self.budget, bool) or not isinstance(self.budget, int) or self.budget <= 0:
+            raise ConfigError(f"budget must be a positive int, got {self.budget!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError(f"seed must be a non-negative int, got {self.seed!r}")
+        if self.benchmark not in BENCHMARKS:
+            from naslib_anb.errors import UnknownChoiceError
+
+            raise UnknownChoiceError(self.benchmark, BENCHMARKS, "benchmarks")
+        if self.objective == "pareto" and self.optimizer in PARETO_VARIANTS:
+            object.__setattr__(self, "optimizer", PARETO_VARIANTS[self.optimizer])
+        cls = get_optimizer_class(self.optimizer)
+        if not isinstance(self.optimizer_kwargs, dict):
+            raise ConfigError(f"optimizer_kwargs must be a mapping, got {self.optimizer_kwargs!r}")
+        if self.metric is not None and self.device is None:
+            raise ConfigError(f"--metric {self.metric} needs --device")
+        obj = self.make_objective()  # validates device/metric/objective
+        if getattr(cls, "multi_objective", False) != (obj.n_obj > 1):
+            if obj.n_obj > 1:
+                raise ConfigError(f"optimizer {self.optimizer!r} needs a scalar objective; Pareto mode is "
+                                  "available for: rs, re (as rs-pareto, re-pareto)")
+            raise ConfigError(f"optimizer {self.optimizer!r} is a Pareto optimizer; use objective 'pareto'")
+
+    # -- builders ------------------------------------------------------------------------
+    def make_objective(self):
+        from naslib_anb.search.objectives import make_objective
+
+        return make_objective(self.objective, self.device, self.metric, self.reward_target,
+                              self.reward_weight, self.reward_weight_miss, self.accuracy)
+
+    def make_optimizer(self):
+        from naslib_anb.optimizers import get_optimizer
+
+        return get_optimizer(self.optimizer, seed=self.seed, **self.optimizer_kwargs)
+
+    def resolved(self) -> "SearchConfig":
+        """Defaults filled in (objective kind, metric, reward T), for saving."""
+        obj = self.make_objective()
+        kind = self.objective or ("reward" if self.device else "accuracy")
+        kw: dict[str, Any] = {"objective": kind}
+        if self.device:
+            kw["metric"] = self.metric or "throughput"
+        if kind == "reward":
+            kw["reward_target"] = float(obj.T)
+        return SearchConfig(**{**self.to_dict(), **kw})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "SearchConfig":
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            from naslib_anb.errors import UnknownChoiceError
+
+            raise UnknownChoiceError(unknown[0], sorted(names), "search config keys")
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class QueryRecord:
+    """One evaluated architecture, with the trajectory state after it."""
+
+    index: int                      # 1-based query number
+    arch: str                       # canonical arch string
+    values: dict                    # {target: value} for the objective's targets
+    reward: Optional[float]         # scalar objective (None in Pareto mode)
+    best_accuracy: float            # best accuracy evaluated so far
+    best_reward: Optional[float]    # best scalar objective so far (None in Pareto mode)
+    hypervolume: Optional[float]    # normalised HV of (accuracy, device) so far (None without device)
+
+    def to_row(self) -> dict[str, Any]:
+        row: dict[str, Any] = {"query": self.index, "arch": self.arch}
+        row.update(self.values)
+        row["reward"] = self.reward
+        row["best_accuracy"] = self.best_accuracy
+        row["best_reward"] = self.best_reward
+        row["hypervolume"] = self.hypervolume
+        return row
+
+
+@dataclass
+class SearchResult:
+    config: SearchConfig
+    records: list[QueryRecord]
+    elapsed_s: float
+    objective_description: str
+    device_target: Optional[str]
+
+    @property
+    def best(self) -> QueryRecord:
+        key = (lambda r: r.reward) if self.records and self.records[0].reward is not None else (
+            lambda r: r.values[self.config.accuracy])
+        return max(self.records, key=key)
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame([r.to_row() for r in self.records])
+
+    def summary(self) -> dict[str, Any]:
+        last = self.records[-1]
+        b = self.best
+        out = {
+            "queries": len(self.records),
+            "elapsed_s": round(self.elapsed_s, 4),
+            "objective": self.objective_description,
+            "best_accuracy": last.best_accuracy,
+            "best_reward": last.best_reward,
+            "hypervolume": last.hypervolume,
+            "best_arch": b.arch,
+            "best_values": b.values,
+            "unique_archs": len({r.arch for r in self.records}),
+        }
+        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in out.items()}
