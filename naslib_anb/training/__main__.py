@@ -1,0 +1,5 @@
+import sys
+
+from naslib_anb.training.cli import main
+
+sys.exit(main())

@@ -1,0 +1,57 @@
+"""``python -m naslib_anb.training`` / ``runners/train.py``: train one architecture (torchrun-ready).
+
+    torchrun --nproc_per_node=4 runners/train.py --config configs/train/p_star.yaml \\
+        --arch e6k3l1s0-e4k5l2s0-... --data /path/to/imagenet --out runs/arch0
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from typing import Optional, Sequence
+
+from naslib_anb.errors import ANBError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="train", description="Train one architecture under a recipe (p* by default).")
+    p.add_argument("--arch", required=True, help="canonical arch string, e.g. e1k3l1s1-e6k3l2s1-...")
+    p.add_argument("--out", required=True, help="run directory (checkpoint, curve.json, result.json)")
+    g = p.add_argument_group("recipe")
+    g.add_argument("--config", default=None, help="YAML TrainConfig (default: p* built-in defaults)")
+    g.add_argument("--data", default=None, help="ImageFolder root with train/ and val/ (sets data_dir)")
+    g.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override config fields")
+    g.add_argument("--no-resume", action="store_true", help="ignore an existing checkpoint")
+    g.add_argument("--no-weights", action="store_true", help="do not save final weights (model.pt)")
+    g.add_argument("--stop-after-epoch", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("-v", "--verbose", action="store_true")
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    rank = int(os.environ.get("RANK", "0"))
+    logging.basicConfig(level=logging.INFO if (args.verbose and rank == 0) else logging.WARNING,
+                        format="%(asctime)s %(name)s %(message)s")
+    try:
+        from naslib_anb.training.config import load_config, parse_overrides
+        from naslib_anb.training.engine import train_arch
+
+        over = parse_overrides(args.set)
+        if args.data is not None:
+            over["data_dir"] = os.path.abspath(args.data)
+        cfg = load_config(args.config, over)
+        res = train_arch(cfg, args.arch, args.out, resume=not args.no_resume, save_weights=not args.no_weights,
+                         stop_after_epoch=args.stop_after_epoch)
+    except ANBError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if rank == 0:
+        print(json.dumps({"arch": res.arch, "status": res.status, "val_top1": res.val_top1,
+                          "val_top5": res.val_top5, "train_time": res.train_time, "out": res.out_dir}))
+    from naslib_anb.training import distributed as D
+
+    D.teardown(D.setup())
+    return 0

@@ -1,0 +1,219 @@
+"""Typed, YAML-loadable training recipes.
+
+Every hyperparameter of a run is a field of :class:`TrainConfig`; ``configs/train/p_star.yaml``
+is the p* recipe behind the benchmark's ``val_top1`` and ``configs/train/reference.yaml`` a
+full-length reference recipe. The resolved config is written next to every result.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from naslib_anb.errors import ConfigError
+
+OPTIMIZERS = ("sgd", "rmsproptf")
+SCHEDULES = ("triangular", "step")
+LOADERS = ("torchvision",)
+AMP_DTYPES = ("float16", "bfloat16")
+ACTIVATIONS = ("relu", "silu")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training recipe. Defaults are p* (``DC:configs/conf_local.cfg``)."""
+
+    # -- data ------------------------------------------------------------------------
+    data_dir: Optional[str] = None  #: ImageFolder root holding train/ and val/
+    train_split: str = "train"
+    val_split: str = "val"
+    loader: str = "torchvision"
+    num_workers: int = 8
+    batch_size: int = 512  #: per process; the global batch is batch_size * world size
+    val_batch_size: int = 128  #: per process
+    drop_last: bool = True
+    # -- length and resolution (the six proxy knobs: batch_size, epochs, start_ramp, end_ramp, min_res, max_res)
+    epochs: int = 16
+    min_res: int = 160
+    max_res: int = 192
+    start_ramp: int = 11  #: epochs <= start_ramp train at min_res
+    end_ramp: int = 13  #: epochs >= end_ramp train at max_res
+    res_multiple: int = 32  #: the ramp is rounded to a multiple of this (np.round, as upstream)
+    # -- augmentation ------------------------------------------------------------------
+    rrc_scale: tuple[float, float] = (0.08, 1.0)
+    rrc_ratio: tuple[float, float] = (3 / 4, 4 / 3)
+    hflip: float = 0.5
+    auto_augment: Optional[str] = None  #: timm RandAugment string, e.g. "rand-m9-mstd0.5"
+    color_jitter: float = 0.0
+    re_prob: float = 0.0  #: timm random erasing probability
+    # -- validation ----------------------------------------------------------------------
+    val_res: int = 256
+    val_crop_ratio: float = 224 / 256
+    val_last_epochs: int = 3  #: validate after each of the last N epochs (upstream: epoch > epochs - 4)
+    # -- optimisation --------------------------------------------------------------------
+    optimizer: str = "sgd"
+    lr: float = 0.425  #: peak learning rate at global batch ``lr_ref_batch``
+    lr_ref_batch: int = 2048  #: lr is scaled linearly: lr * global_batch / lr_ref_batch
+    momentum: float = 0.9
+    nesterov: bool = False
+    opt_eps: float = 1e-3  #: rmsproptf only
+    weight_decay: float = 1e-4  #: applied to >=2-D weights only (biases, BN get 0)
+    schedule: str = "triangular"
+    lr_peak_epoch: float = 2.0  #: triangular: peak epoch
+    lr_start_factor: float = 1e-4  #: triangular: LR at epoch 0 is lr * this
+    warmup_epochs: float = 0.0  #: step: linear warm-up from warmup_lr
+    warmup_lr: float = 1e-6
+    decay_epochs: float = 2.4  #: step: decay every N epochs
+    decay_rate: float = 0.97
+    label_smoothing: float = 0.1
+    ema_decay: Optional[float] = None  #: model EMA (evaluated instead of the raw model when set)
+    grad_clip: Optional[float] = None
+    # -- model ---------------------------------------------------------------------------
+    activation: str = "relu"
+    drop_rate: float = 0.2
+    drop_path_rate: float = 0.2
+    init: str = "anb"
+    num_classes: Optional[int] = None  #: None: the number of class folders
+    # -- hardware and precision ----------------------------------------------------------
+    amp: bool = True  #: autocast + GradScaler, only on CUDA
+    amp_dtype: str = "float16"
+    channels_last: bool = True  #: only on CUDA
+    cudnn_benchmark: bool = True
+    max_train_memory_gb: Optional[float] = None  #: skip archs whose probe needs more (upstream: 22.0)
+    memory_probe_batch: int = 512
+    memory_probe_res: int = 192
+    # -- bookkeeping ---------------------------------------------------------------------
+    seed: int = 0
+    max_steps_per_epoch: Optional[int] = None  #: cap for smoke runs and benchmarks
+    log_every: int = 50
+    name: str = "p_star"
+
+    def __post_init__(self) -> None:
+        def bad(name: str, valid: str) -> ConfigError:
+            return ConfigError(f"TrainConfig.{name} is {getattr(self, name)!r}; valid: {valid}")
+
+        for name, choices in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("loader", LOADERS),
+                              ("amp_dtype", AMP_DTYPES), ("activation", ACTIVATIONS), ("init", ("anb", "timm"))):
+            if getattr(self, name) not in choices:
+                raise bad(name, ", ".join(repr(c) for c in choices))
+        for name in ("batch_size", "val_batch_size", "epochs", "min_res", "max_res", "val_res", "res_multiple",
+                     "lr_ref_batch", "memory_probe_batch", "memory_probe_res", "log_every"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise bad(name, "a positive int")
+        for name in ("num_workers", "start_ramp", "end_ramp", "val_last_epochs"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise bad(name, "an int >= 0")
+        if self.min_res > self.max_res:
+            raise ConfigError(f"TrainConfig.min_res {self.min_res} > max_res {self.max_res}")
+        if self.start_ramp > self.end_ramp:
+            raise ConfigError(f"TrainConfig.start_ramp {self.start_ramp} > end_ramp {self.end_ramp}")
+        if self.val_last_epochs > self.epochs:
+            raise bad("val_last_epochs", f"0..epochs ({self.epochs})")
+        if self.val_last_epochs == 0:
+            raise bad("val_last_epochs", ">= 1 (a run must be validated at least once)")
+        for name in ("lr", "momentum", "weight_decay", "lr_start_factor", "warmup_lr", "decay_rate",
+                     "label_smoothing", "hflip", "color_jitter", "re_prob", "warmup_epochs", "opt_eps"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+                raise bad(name, "a number >= 0")
+        for name in ("label_smoothing", "drop_rate", "drop_path_rate"):
+            if not 0 <= getattr(self, name) < 1.0:
+                raise bad(name, "a number in [0, 1)")
+        for name in ("hflip", "re_prob"):
+            if not 0 <= getattr(self, name) <= 1.0:
+                raise bad(name, "a probability in [0, 1]")
+        if not 0 < self.val_crop_ratio <= 1:
+            raise bad("val_crop_ratio", "a number in (0, 1]")
+        if not 0 <= self.lr_peak_epoch <= self.epochs:
+            raise bad("lr_peak_epoch", f"0..epochs ({self.epochs})")
+        if self.decay_epochs <= 0:
+            raise bad("decay_epochs", "> 0")
+        for name in ("rrc_scale", "rrc_ratio"):
+            v = getattr(self, name)
+            if len(v) != 2 or not 0 < v[0] <= v[1]:
+                raise bad(name, "two numbers 0 < lo <= hi")
+        if self.num_classes is not None and (not isinstance(self.num_classes, int) or self.num_classes < 2):
+            raise bad("num_classes", "None or an int >= 2")
+        if self.max_steps_per_epoch is not None and self.max_steps_per_epoch < 1:
+            raise bad("max_steps_per_epoch", "None or >= 1")
+        if self.max_train_memory_gb is not None and self.max_train_memory_gb <= 0:
+            raise bad("max_train_memory_gb", "None or > 0")
+        if self.ema_decay is not None and not 0 < self.ema_decay < 1:
+            raise bad("ema_decay", "None or in (0, 1)")
+
+    # -- derived -----------------------------------------------------------------------
+    def peak_lr(self, global_batch: int) -> float:
+        """Linear scaling rule: the configured lr holds at ``lr_ref_batch``."""
+        return self.lr * global_batch / self.lr_ref_batch
+
+    def validate_epoch(self, epoch: int) -> bool:
+        """0-based epoch; upstream validates when ``epoch > epochs - 4`` (the last three)."""
+        return epoch >= self.epochs - self.val_last_epochs
+
+    # -- (de)serialisation -------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "TrainConfig":
+        if not isinstance(d, Mapping):
+            raise ConfigError(f"a training config must be a mapping, got {type(d).__name__}")
+        names = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(d) - set(names))
+        if unknown:
+            raise ConfigError(f"unknown TrainConfig fields {unknown}; valid: {sorted(names)}")
+        kw = {}
+        for k, v in d.items():
+            if k in ("rrc_scale", "rrc_ratio"):
+                v = tuple(float(x) for x in v)
+            elif isinstance(names[k].default, float) and isinstance(v, int) and not isinstance(v, bool):
+                v = float(v)
+            kw[k] = v
+        return cls(**kw)
+
+    def replace(self, **changes: Any) -> "TrainConfig":
+        return self.from_dict({**self.to_dict(), **changes})
+
+    def to_yaml(self) -> str:
+        import yaml
+
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    def save(self, path: Any) -> Path:
+        from naslib_anb.io import atomic_write_text
+
+        return atomic_write_text(path, self.to_yaml())
+
+
+def load_config(path: Any = None, overrides: Optional[Mapping[str, Any]] = None) -> TrainConfig:
+    """Read a YAML recipe (None: the p* defaults) and apply ``overrides`` on top."""
+    import yaml
+
+    base: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"training config {str(p)!r} does not exist")
+        loaded = yaml.safe_load(p.read_text()) or {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{p}: expected a YAML mapping of TrainConfig fields")
+        base.update(loaded)
+    base.update(overrides or {})
+    return TrainConfig.from_dict(base)
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``["epochs=2", "auto_augment=null"]`` -> typed dict (values parsed as YAML scalars)."""
+    import yaml
+
+    out: dict[str, Any] = {}
+    for it in items or []:
+        if "=" not in it:
+            raise ConfigError(f"override {it!r} is not of the form key=value")
+        k, v = it.split("=", 1)
+        out[k.strip()] = yaml.safe_load(v)
+    return out

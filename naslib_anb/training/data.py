@@ -1,0 +1,164 @@
+"""ImageNet-style data: an ImageFolder tree (torchvision) and a generator for test trees.
+
+The train transform is RandomResizedCrop + horizontal flip (p*), optionally timm's
+RandAugment / colour jitter / random erasing (reference recipe). The validation transform is a
+centre crop with ratio ``val_crop_ratio`` resized to ``val_res`` (p*: 256 px, ratio 224/256).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from naslib_anb.errors import DataError
+from naslib_anb.training.config import TrainConfig
+
+MEAN = (0.485, 0.456, 0.406)
+STD = (0.229, 0.224, 0.225)
+
+
+def make_image_folder(
+    root: Any,
+    num_classes: int = 4,
+    train_per_class: int = 8,
+    val_per_class: int = 4,
+    size: tuple[int, int] = (32, 48),
+    seed: int = 0,
+    fmt: str = "png",
+) -> Path:
+    """Write a small, learnable ImageFolder tree (``root/train/<class>/*.png``, ``root/val/...``).
+
+    Each class has its own colour and stripe orientation plus noise, so a network can learn it
+    in a few steps. Image sizes vary in ``size`` like real photos. Deterministic from ``seed``.
+    """
+    from PIL import Image
+
+    root = Path(root)
+    rng = np.random.default_rng(seed)
+    base = rng.uniform(40, 215, size=(num_classes, 3))
+    for split, n in (("train", train_per_class), ("val", val_per_class)):
+        for c in range(num_classes):
+            d = root / split / f"class_{c:03d}"
+            d.mkdir(parents=True, exist_ok=True)
+            for i in range(n):
+                h, w = (int(x) for x in rng.integers(size[0], size[1] + 1, size=2))
+                yy, xx = np.mgrid[0:h, 0:w]
+                phase = (xx if c % 2 == 0 else yy) * (1 + c // 2) / 4.0
+                stripes = 40 * np.sin(phase)[..., None]
+                img = base[c] + stripes + rng.normal(0, 20, size=(h, w, 3))
+                Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(d / f"img_{i:04d}.{fmt}")
+    return root
+
+
+class _ResizableRRC:
+    """RandomResizedCrop whose output size can be changed between epochs (progressive resizing)."""
+
+    def __init__(self, size: int, scale, ratio):
+        from torchvision import transforms as T
+
+        self.scale, self.ratio = tuple(scale), tuple(ratio)
+        self.size = size
+        self._T = T
+
+    def __call__(self, img):
+        t = self._T.RandomResizedCrop(self.size, scale=self.scale, ratio=self.ratio, antialias=True)
+        return t(img)
+
+
+def train_transform(cfg: TrainConfig, res: int):
+    from torchvision import transforms as T
+
+    rrc = _ResizableRRC(res, cfg.rrc_scale, cfg.rrc_ratio)
+    ops: list[Any] = [rrc]
+    if cfg.hflip > 0:
+        ops.append(T.RandomHorizontalFlip(cfg.hflip))
+    if cfg.auto_augment:
+        from timm.data.auto_augment import rand_augment_transform
+
+        ops.append(rand_augment_transform(cfg.auto_augment, {"translate_const": int(res * 0.45),
+                                                             "img_mean": tuple(round(255 * m) for m in MEAN)}))
+    if cfg.color_jitter > 0:
+        ops.append(T.ColorJitter(*(cfg.color_jitter,) * 3))
+    ops += [T.ToTensor(), T.Normalize(MEAN, STD)]
+    if cfg.re_prob > 0:
+        from timm.data.random_erasing import RandomErasing
+
+        ops.append(RandomErasing(cfg.re_prob, mode="pixel", device="cpu"))
+    tf = T.Compose(ops)
+    tf.rrc = rrc  # type: ignore[attr-defined]
+    return tf
+
+
+def val_transform(cfg: TrainConfig):
+    from torchvision import transforms as T
+
+    resize = int(round(cfg.val_res / cfg.val_crop_ratio))
+    return T.Compose([T.Resize(resize, antialias=True), T.CenterCrop(cfg.val_res), T.ToTensor(),
+                      T.Normalize(MEAN, STD)])
+
+
+def image_folder(cfg: TrainConfig, split: str, transform):
+    from torchvision.datasets import ImageFolder
+
+    if cfg.data_dir is None:
+        raise DataError("TrainConfig.data_dir is not set; point it at an ImageFolder root with train/ and val/")
+    path = Path(cfg.data_dir) / split
+    if not path.is_dir():
+        raise DataError(f"ImageFolder split {str(path)!r} does not exist (expected {cfg.data_dir}/{split}/<class>/*)")
+    return ImageFolder(str(path), transform=transform)
+
+
+class ShardSampler:
+    """Rank ``r`` of ``w`` takes indices r, r+w, ... with no padding, so validation counts each image once."""
+
+    def __init__(self, n: int, rank: int, world: int):
+        self.idx = list(range(rank, n, world))
+
+    def __iter__(self):
+        return iter(self.idx)
+
+    def __len__(self) -> int:
+        return len(self.idx)
+
+
+def _seed_worker(worker_id: int) -> None:
+    import random
+
+    import torch
+
+    s = torch.initial_seed() % 2**32
+    np.random.seed(s)  # noqa: NPY002 - third-party transforms read the global generators
+    random.seed(s)
+
+
+def train_loader(cfg: TrainConfig, dataset, epoch: int, rank: int, world: int, pin: bool):
+    """A fresh loader per epoch: workers see the epoch's resolution; order depends on (seed, epoch)."""
+    import torch
+    from torch.utils.data import DataLoader, DistributedSampler
+
+    sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True, seed=cfg.seed,
+                                 drop_last=cfg.drop_last)
+    sampler.set_epoch(epoch)
+    g = torch.Generator()
+    g.manual_seed(cfg.seed * 100_003 + epoch * 1009 + rank)
+    if cfg.drop_last and len(sampler) < cfg.batch_size:
+        raise DataError(f"rank {rank} gets {len(sampler)} training images, fewer than one batch of "
+                        f"{cfg.batch_size}; lower batch_size or set drop_last false")
+    return DataLoader(dataset, batch_size=cfg.batch_size, sampler=sampler, num_workers=cfg.num_workers,
+                      pin_memory=pin, drop_last=cfg.drop_last, generator=g, worker_init_fn=_seed_worker,
+                      persistent_workers=False)
+
+
+def val_loader(cfg: TrainConfig, dataset, rank: int, world: int, pin: bool):
+    from torch.utils.data import DataLoader
+
+    return DataLoader(dataset, batch_size=cfg.val_batch_size, sampler=ShardSampler(len(dataset), rank, world),
+                      num_workers=cfg.num_workers, pin_memory=pin, drop_last=False)
+
+
+def num_classes_of(cfg: TrainConfig) -> Optional[int]:
+    p = Path(cfg.data_dir or ".") / cfg.train_split
+    if not p.is_dir():
+        return None
+    return sum(1 for d in p.iterdir() if d.is_dir())

@@ -1,0 +1,386 @@
+"""Train one architecture under a recipe: DDP, AMP, channels_last, per-step LR, progressive resizing,
+validation over the last epochs, an atomic checkpoint after every epoch and exact resume.
+
+Files in ``out_dir`` (written by rank 0, atomically):
+
+- ``checkpoint.pt``  model, optimizer, scaler, EMA, next epoch, curve so far, elapsed time, RNG states
+- ``curve.json``     the learning curve so far (see :func:`curve_json`)
+- ``config.yaml``    the resolved recipe
+- ``result.json``    the ANB-schema record, written last: its presence means "done"
+- ``model.pt``       final weights (state dict), when ``save_weights``
+- ``skipped.json``   instead of a result, when the memory filter rejects the architecture
+"""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import math
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from naslib_anb.errors import ConfigError
+from naslib_anb.io import atomic_write_bytes, atomic_write_json
+from naslib_anb.space.arch import Arch
+from naslib_anb.training import distributed as D
+from naslib_anb.training.config import TrainConfig
+from naslib_anb.training.schedule import lr_at, resolution_at
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT = "checkpoint.pt"
+RESULT = "result.json"
+CURVE = "curve.json"
+SKIPPED = "skipped.json"
+
+
+@dataclass
+class EpochLog:
+    """One point of the learning curve (upstream never released these)."""
+
+    epoch: int
+    resolution: int
+    lr_last: float
+    steps: int
+    images: int
+    train_loss: float
+    train_top1: float
+    epoch_time_s: float
+    val_top1: Optional[float] = None
+    val_top5: Optional[float] = None
+    val_loss: Optional[float] = None
+    val_time_s: Optional[float] = None
+
+
+@dataclass
+class TrainResult:
+    arch: str
+    status: str  # "done" | "skipped_memory"
+    val_top1: Optional[float] = None
+    val_top5: Optional[float] = None
+    train_time: Optional[float] = None  # s, wall clock of all epochs incl. validation
+    best_epoch: Optional[int] = None
+    world_size: int = 1
+    global_batch: int = 0
+    curve: list[dict] = field(default_factory=list)
+    peak_memory_gb: Optional[float] = None
+    out_dir: str = ""
+
+    def record_json(self, cfg: TrainConfig, device: str) -> dict[str, Any]:
+        """ANB schema (``Record.to_json``) plus a ``training`` provenance block the readers ignore."""
+        from naslib_anb.data.records import Record
+        from naslib_anb.space.cost import arch_cost
+
+        arch = Arch.parse(self.arch)
+        cost = arch_cost(arch)  # schema: thop-convention MACs @224 and params of the 1000-class net
+        rec = Record(name=f"result_{arch}", arch=arch, val_top1=float(self.val_top1),
+                     val_top5=float(self.val_top5), train_time=float(self.train_time),
+                     macs_m=cost.macs_m, params_m=cost.params_m)
+        obj = rec.to_json()
+        obj["training"] = {"recipe": cfg.name, "seed": cfg.seed, "epochs": cfg.epochs,
+                           "world_size": self.world_size, "global_batch": self.global_batch,
+                           "best_epoch": self.best_epoch, "device": device,
+                           "train_time_gpu_hours": self.train_time * self.world_size / 3600.0,
+                           "peak_memory_gb": self.peak_memory_gb}
+        return obj
+
+
+def _seed_all(seed: int) -> None:
+    import torch
+
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)  # noqa: NPY002 - torchvision/timm transforms read the global generators
+    random.seed(seed)
+
+
+def _epoch_seed(cfg: TrainConfig, epoch: int, rank: int) -> int:
+    # Reseeding every epoch from (seed, epoch, rank) is what makes a resumed run bit-identical.
+    return (cfg.seed * 1_000_003 + epoch * 7919 + rank * 104_729) % 2**31
+
+
+def _rng_state() -> dict[str, Any]:
+    import torch
+
+    st = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "random": random.getstate()}  # noqa: NPY002
+    if torch.cuda.is_available():
+        st["cuda"] = torch.cuda.get_rng_state_all()
+    return st
+
+
+def _set_rng_state(st: dict[str, Any]) -> None:
+    import torch
+
+    torch.set_rng_state(st["torch"])
+    np.random.set_state(st["numpy"])  # noqa: NPY002
+    random.setstate(st["random"])
+    if "cuda" in st and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(st["cuda"])
+
+
+def param_groups(model, weight_decay: float) -> list[dict[str, Any]]:
+    """Weight decay on >= 2-D weights only; biases and norm parameters get none (as p*)."""
+    decay, no_decay = [], []
+    for p in model.parameters():
+        if p.requires_grad:
+            (decay if p.ndim >= 2 else no_decay).append(p)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def make_optimizer(cfg: TrainConfig, model):
+    import torch
+
+    groups = param_groups(model, cfg.weight_decay)
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov)
+    from timm.optim import RMSpropTF
+
+    return RMSpropTF(groups, lr=cfg.lr, alpha=0.9, eps=cfg.opt_eps, momentum=cfg.momentum)
+
+
+def _amp_dtype(cfg: TrainConfig):
+    import torch
+
+    return torch.float16 if cfg.amp_dtype == "float16" else torch.bfloat16
+
+
+def probe_memory_gb(cfg: TrainConfig, model, device, num_classes: int) -> float:
+    """Peak GPU memory (GB, 1e9 bytes) of one AMP train step at the probe batch and resolution."""
+    import torch
+
+    torch.cuda.reset_peak_memory_stats(device)
+    x = torch.randn(cfg.memory_probe_batch, 3, cfg.memory_probe_res, cfg.memory_probe_res, device=device)
+    y = torch.randint(0, num_classes, (cfg.memory_probe_batch,), device=device)
+    if cfg.channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    with torch.autocast("cuda", dtype=_amp_dtype(cfg), enabled=cfg.amp):
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+    loss.backward()
+    model.zero_grad(set_to_none=True)
+    peak = torch.cuda.max_memory_allocated(device) / 1e9
+    del x, y, loss
+    torch.cuda.empty_cache()
+    return peak
+
+
+def curve_json(arch: Arch, cfg: TrainConfig, curve: list[dict], world: int, complete: bool) -> dict[str, Any]:
+    return {"architecture": arch.to_dict(), "arch": str(arch), "recipe": cfg.name, "seed": cfg.seed,
+            "world_size": world, "global_batch": cfg.batch_size * world, "complete": complete, "epochs": curve}
+
+
+def _accuracy(out, y, k: int) -> tuple[float, float]:
+    topk = out.topk(k, dim=1).indices
+    hit = topk.eq(y[:, None])
+    return float(hit[:, 0].sum()), float(hit.any(dim=1).sum())
+
+
+def validate(cfg: TrainConfig, model, loader, env: D.DistEnv, num_classes: int) -> tuple[float, float, float]:
+    """Top-1, top-5 (%), loss over the whole validation set, each image counted once across ranks."""
+    import torch
+
+    model.eval()
+    k = min(5, num_classes)
+    s = [0.0, 0.0, 0.0, 0.0]  # correct1, correct5, loss_sum, n
+    use_amp = cfg.amp and env.device.type == "cuda"
+    with torch.no_grad():
+        for x, y in loader:
+            x = x.to(env.device, non_blocking=True)
+            y = y.to(env.device, non_blocking=True)
+            if cfg.channels_last and env.device.type == "cuda":
+                x = x.contiguous(memory_format=torch.channels_last)
+            with torch.autocast(env.device.type, dtype=_amp_dtype(cfg), enabled=use_amp):
+                out = model(x)
+            loss = torch.nn.functional.cross_entropy(out.float(), y, reduction="sum")
+            c1, c5 = _accuracy(out, y, k)
+            s = [s[0] + c1, s[1] + c5, s[2] + float(loss), s[3] + len(y)]
+    c1, c5, ls, n = D.all_sum(env, s)
+    n = max(n, 1.0)
+    return 100.0 * c1 / n, 100.0 * c5 / n, ls / n
+
+
+def train_step(cfg: TrainConfig, net, model, x, y, opt, scaler, crit, use_amp: bool, ema=None):
+    """One optimisation step (shared by the training loop and the throughput benchmark)."""
+    import torch
+
+    if cfg.channels_last and x.is_cuda:
+        x = x.contiguous(memory_format=torch.channels_last)
+    with torch.autocast(x.device.type, dtype=_amp_dtype(cfg), enabled=use_amp):
+        logits = net(x)
+        loss = crit(logits, y)
+    opt.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    if cfg.grad_clip is not None:
+        scaler.unscale_(opt)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+    scaler.step(opt)
+    scaler.update()
+    if ema is not None:
+        ema.update(model)
+    return loss, logits
+
+
+def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    import torch
+
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def read_result(out_dir: Any) -> Optional[dict[str, Any]]:
+    p = Path(out_dir) / RESULT
+    return json.loads(p.read_text()) if p.is_file() else None
+
+
+def train_arch(cfg: TrainConfig, arch: Any, out_dir: Any, *, resume: bool = True, save_weights: bool = True,
+               stop_after_epoch: Optional[int] = None) -> TrainResult:
+    """Train ``arch`` under ``cfg`` in the current process group (torchrun) or alone.
+
+    Idempotent: a finished ``out_dir`` returns its result without training. With ``resume`` an
+    existing checkpoint is continued. ``stop_after_epoch`` ends the process's work after that
+    epoch's checkpoint (used to test resume); the run is then incomplete and returns status "partial".
+    """
+    import torch
+
+    from naslib_anb.models import build_model
+    from naslib_anb.training import data as DL
+
+    arch = Arch.parse(arch)
+    out = Path(out_dir)
+    env = D.setup()
+    world = env.world
+    global_batch = cfg.batch_size * world
+    done = read_result(out)
+    if done is not None:
+        return TrainResult(str(arch), "done", done["metrics"]["val_top1"], done["metrics"]["val_top5"],
+                           done["metrics"]["train_time"], done.get("training", {}).get("best_epoch"), world,
+                           global_batch, out_dir=str(out))
+    if env.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+        cfg.save(out / "config.yaml")
+    on_cuda = env.device.type == "cuda"
+    if on_cuda:
+        torch.backends.cudnn.benchmark = cfg.cudnn_benchmark
+    num_classes = cfg.num_classes or DL.num_classes_of(cfg)
+    if not num_classes:
+        raise ConfigError(f"TrainConfig.num_classes is None and no class folders were found under "
+                          f"{cfg.data_dir}/{cfg.train_split}")
+
+    _seed_all(cfg.seed)
+    model = build_model(arch, activation=cfg.activation, drop_rate=cfg.drop_rate,
+                        drop_path_rate=cfg.drop_path_rate, num_classes=num_classes, init=cfg.init).to(env.device)
+    peak_mem = None
+    if on_cuda and cfg.max_train_memory_gb is not None:
+        try:
+            peak_mem = probe_memory_gb(cfg, model, env.device, num_classes)
+        except torch.cuda.OutOfMemoryError:
+            peak_mem = math.inf
+        peak_mem = D.all_sum(env, [peak_mem])[0] / world  # the same decision on every rank (inf stays inf)
+        if peak_mem > cfg.max_train_memory_gb:
+            res = TrainResult(str(arch), "skipped_memory", world_size=world, global_batch=global_batch,
+                              peak_memory_gb=peak_mem, out_dir=str(out))
+            if env.is_main:
+                atomic_write_json(out / SKIPPED, asdict(res))
+            return res
+    if cfg.channels_last and on_cuda:
+        model = model.to(memory_format=torch.channels_last)
+    opt = make_optimizer(cfg, model)
+    use_amp = cfg.amp and on_cuda
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and cfg.amp_dtype == "float16")
+    ema = None
+    if cfg.ema_decay is not None:
+        from timm.utils import ModelEmaV3
+
+        ema = ModelEmaV3(model, decay=cfg.ema_decay)
+    crit = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+
+    start_epoch, curve, elapsed = 0, [], 0.0
+    ckpt_path = out / CHECKPOINT
+    if resume and ckpt_path.is_file():
+        ck = torch.load(ckpt_path, map_location=env.device, weights_only=False)
+        if ck.get("arch") != str(arch):
+            raise ConfigError(f"{ckpt_path} belongs to {ck.get('arch')!r}, not {str(arch)!r}")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        scaler.load_state_dict(ck["scaler"])
+        if ema is not None and ck.get("ema") is not None:
+            ema.load_state_dict(ck["ema"])
+        start_epoch, curve, elapsed = ck["epoch"], ck["curve"], ck["elapsed"]
+        _set_rng_state(ck["rng"])
+        log.info("resumed %s at epoch %d", arch, start_epoch)
+
+    net = model
+    if env.distributed:
+        net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[env.device.index] if on_cuda else None)
+
+    train_set = DL.image_folder(cfg, cfg.train_split, None)
+    val_set = DL.image_folder(cfg, cfg.val_split, DL.val_transform(cfg))
+    vloader = DL.val_loader(cfg, val_set, env.rank, world, on_cuda)
+    for epoch in range(start_epoch, cfg.epochs):
+        _seed_all(_epoch_seed(cfg, epoch, env.rank))
+        res = resolution_at(cfg, epoch)
+        train_set.transform = DL.train_transform(cfg, res)
+        loader = DL.train_loader(cfg, train_set, epoch, env.rank, world, on_cuda)
+        steps = len(loader) if cfg.max_steps_per_epoch is None else min(len(loader), cfg.max_steps_per_epoch)
+        net.train()
+        if on_cuda:
+            torch.cuda.synchronize(env.device)
+        t0 = time.perf_counter()
+        loss_sum = torch.zeros((), dtype=torch.float64, device=env.device)
+        correct = torch.zeros((), dtype=torch.float64, device=env.device)
+        n_img, lr = 0, 0.0
+        for step, (x, y) in enumerate(loader):
+            if step >= steps:
+                break
+            lr = lr_at(cfg, epoch + step / steps, global_batch)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            x = x.to(env.device, non_blocking=True)
+            y = y.to(env.device, non_blocking=True)
+            loss, logits = train_step(cfg, net, model, x, y, opt, scaler, crit, use_amp, ema)
+            loss_sum += loss.detach().double() * len(y)
+            correct += (logits.detach().argmax(1) == y).sum()
+            n_img += len(y)
+        if on_cuda:
+            torch.cuda.synchronize(env.device)
+        t_epoch = time.perf_counter() - t0
+        ls, cs, ni = D.all_sum(env, [float(loss_sum), float(correct), float(n_img)])
+        entry = EpochLog(epoch, res, lr, steps, int(ni), ls / max(ni, 1), 100.0 * cs / max(ni, 1),
+                         max(D.all_sum(env, [t_epoch])[0] / world, 0.0))
+        if cfg.validate_epoch(epoch):
+            t1 = time.perf_counter()
+            vmodel = ema.module if ema is not None else model
+            entry.val_top1, entry.val_top5, entry.val_loss = validate(cfg, vmodel, vloader, env, num_classes)
+            entry.val_time_s = time.perf_counter() - t1
+        curve.append(asdict(entry))
+        elapsed += entry.epoch_time_s + (entry.val_time_s or 0.0)
+        if env.is_main:
+            state = {"arch": str(arch), "model": model.state_dict(), "optimizer": opt.state_dict(),
+                     "scaler": scaler.state_dict(), "ema": ema.state_dict() if ema is not None else None,
+                     "epoch": epoch + 1, "curve": curve, "elapsed": elapsed, "rng": _rng_state(),
+                     "config": cfg.to_dict(), "world_size": world}
+            _save_checkpoint(ckpt_path, state)
+            atomic_write_json(out / CURVE, curve_json(arch, cfg, curve, world, complete=epoch + 1 == cfg.epochs))
+        D.barrier(env)
+        log.info("%s epoch %d res %d loss %.4f val_top1 %s (%.1fs)", arch, epoch, res, entry.train_loss,
+                 entry.val_top1, entry.epoch_time_s)
+        if stop_after_epoch is not None and epoch >= stop_after_epoch and epoch + 1 < cfg.epochs:
+            return TrainResult(str(arch), "partial", world_size=world, global_batch=global_batch, curve=curve,
+                               out_dir=str(out))
+
+    validated = [c for c in curve if c["val_top1"] is not None]
+    best = max(validated, key=lambda c: c["val_top1"])
+    result = TrainResult(str(arch), "done", best["val_top1"], max(c["val_top5"] for c in validated), elapsed,
+                         best["epoch"], world, global_batch, curve, peak_mem, str(out))
+    if env.is_main:
+        if save_weights:
+            buf = io.BytesIO()
+            torch.save((ema.module if ema is not None else model).state_dict(), buf)
+            atomic_write_bytes(out / "model.pt", buf.getvalue())
+        atomic_write_json(out / RESULT, result.record_json(cfg, str(env.device)))
+    D.barrier(env)
+    return result

@@ -1,0 +1,38 @@
+"""Per-step learning rate and per-epoch resolution, as pure functions of the config."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from naslib_anb.training.config import TrainConfig
+
+
+def lr_at(cfg: TrainConfig, epoch: float, global_batch: int) -> float:
+    """LR at a fractional epoch (``epoch + step / steps_per_epoch``).
+
+    ``triangular`` (p*): ``np.interp(epoch, [0, peak, epochs], [lr * start_factor, lr, 0])``.
+    ``step`` (timm-style): linear warm-up from ``warmup_lr``, then ``lr * decay_rate ** floor(epoch / decay_epochs)``.
+    """
+    peak = cfg.peak_lr(global_batch)
+    if cfg.schedule == "triangular":
+        return float(np.interp(epoch, [0.0, cfg.lr_peak_epoch, float(cfg.epochs)],
+                               [peak * cfg.lr_start_factor, peak, 0.0]))
+    if epoch < cfg.warmup_epochs:
+        return cfg.warmup_lr + (peak - cfg.warmup_lr) * epoch / cfg.warmup_epochs
+    return peak * cfg.decay_rate ** math.floor(epoch / cfg.decay_epochs)
+
+
+def resolution_at(cfg: TrainConfig, epoch: int) -> int:
+    """Progressive resizing with upstream semantics (``get_resolution``).
+
+    epoch <= start_ramp: min_res; epoch >= end_ramp: max_res; in between a linear ramp rounded
+    with ``np.round`` (half to even) to a multiple of ``res_multiple``. For p* (160 -> 192, ramp
+    11 -> 13) epoch 12 interpolates to 176 = 5.5 * 32 and rounds to 192.
+    """
+    if epoch <= cfg.start_ramp:
+        return cfg.min_res
+    if epoch >= cfg.end_ramp:
+        return cfg.max_res
+    interp = np.interp(epoch, [cfg.start_ramp, cfg.end_ramp], [cfg.min_res, cfg.max_res])
+    return int(np.round(interp / cfg.res_multiple)) * cfg.res_multiple
