@@ -138,3 +138,41 @@ def resolve_target(target: str | None = None, device: str | None = None,
     if metric is not None and target is None:
         raise UnknownDeviceError(None, DEVICES, f"metric {metric!r} needs a device")
     return get_target(target or "val_top1")
+
+
+_DEVICE_KINDS = ("gpu", "cpu", "tpu", "fpga", "other")
+
+
+def register_device(name: str, description: str, kind: str, metrics: tuple[str, ...] = ("throughput", "latency"),
+                    protocol: str = "") -> list[Target]:
+    """Add a device measured later (``naslib-anb profile``, or imported) and its targets.
+
+    Additive only: the built-in devices cannot be redefined; registering the same new
+    device twice with the same kind is a no-op that returns its targets. Units: throughput
+    img/s, latency ms per batch.
+    """
+    import re
+
+    from naslib_anb.errors import ConfigError
+
+    if not isinstance(name, str) or not re.match(r"^[a-z0-9]+$", name):
+        raise ConfigError(f"device name {name!r} must be lower-case letters/digits")
+    if kind not in _DEVICE_KINDS:
+        raise UnknownDeviceError(kind, _DEVICE_KINDS, "device kinds")
+    for m in metrics:
+        if m not in METRICS:
+            raise UnknownMetricError(m, METRICS)
+    existing = DEVICES.get(name)
+    if existing is not None and existing.kind != kind:
+        raise ConfigError(f"device {name!r} is already registered as kind {existing.kind!r}")
+    if existing is None:
+        DEVICES[name] = Device(name, description, kind)
+    out = []
+    for m in metrics:
+        key = f"{m}_{name}"
+        if key not in TARGETS:
+            TARGETS[key] = Target(key, "img/s" if m == "throughput" else "ms", m == "throughput",
+                                  f"inference {m} on {description}", protocol or "see the records' profiling block",
+                                  name, m)
+        out.append(TARGETS[key])
+    return out

@@ -1,0 +1,212 @@
+"""Resumable sweep over a manifest, one fresh process per measurement group.
+
+* Output: ``<out_dir>/<arch>.json`` per architecture (atomic writes) plus
+  ``<out_dir>/runs/<timestamp>.json`` describing each invocation.
+* Resume: an architecture with a file is skipped; failed ones (``status: "error"``) are
+  retried only with ``retry_failed``. Measured data is never overwritten, and a directory
+  measured under a different protocol (device, precision, resolution, batch, threads)
+  is refused rather than mixed.
+* Isolation: each group runs in a new ``spawn``-ed process of a
+  :class:`concurrent.futures.ProcessPoolExecutor` (``max_tasks_per_child=1``), so CUDA
+  state, memory fragmentation or a crash cannot leak into the next group. When a worker
+  dies, the group's unfinished architectures are re-run one per process, so the culprit
+  is isolated and recorded as ``WorkerCrash`` while the others are measured.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional, Sequence
+
+from naslib_anb.errors import ConfigError, CorruptDataError
+from naslib_anb.io import atomic_write_json
+from naslib_anb.profiling.config import ProfileConfig
+from naslib_anb.profiling.manifest import Entry
+from naslib_anb.profiling.records import ProfileRecord, now_iso
+from naslib_anb.profiling.worker import check_device, measure_group
+
+log = logging.getLogger(__name__)
+
+#: Config fields that define the protocol; records under different values are not mixed.
+PROTOCOL_FIELDS = ("device", "precision", "channels_last", "resolution", "batch_size",
+                   "latency_batch_size", "threads", "activation")
+
+
+@dataclass
+class SweepResult:
+    out_dir: Path
+    measured: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    crashed: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"out_dir": str(self.out_dir), "measured": len(self.measured), "failed": len(self.failed),
+                "skipped": len(self.skipped), "crashed": len(self.crashed),
+                "failed_archs": self.failed}
+
+
+def read_record(path: Path) -> ProfileRecord:
+    try:
+        obj = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CorruptDataError(f"{path}: unreadable profile record ({exc})") from None
+    return ProfileRecord.from_json(obj, str(path))
+
+
+def read_records(out_dir: str | Path) -> list[ProfileRecord]:
+    """All profile records of a sweep directory, sorted by architecture."""
+    d = Path(out_dir)
+    if not d.is_dir():
+        raise ConfigError(f"profile directory {d} does not exist")
+    return [read_record(p) for p in sorted(d.glob("*.json"))]
+
+
+def _check_protocol(rec: ProfileRecord, cfg: ProfileConfig, path: Path) -> None:
+    old = rec.config
+    diff = {k: (old.get(k), getattr(cfg, k)) for k in PROTOCOL_FIELDS if k in old and old.get(k) != getattr(cfg, k)}
+    if diff:
+        raise ConfigError(
+            f"{path} was measured under a different protocol ({', '.join(f'{k}: {a!r} there, {b!r} now' for k, (a, b) in diff.items())}); "
+            "use a new output directory rather than mixing protocols"
+        )
+
+
+def _crash_record(entry: Entry, cfg: ProfileConfig, attempt: int, label: str) -> ProfileRecord:
+    return ProfileRecord(
+        arch=entry.key, label=label, status="error", name=entry.name, config=cfg.to_dict(),
+        error={"type": "WorkerCrash", "kind": "crash", "stage": "worker",
+               "message": "the worker process died without returning (hard crash, e.g. segfault or os._exit)"},
+        started_at=now_iso(), attempts=attempt,
+    )
+
+
+def run_sweep(entries: Sequence[Entry], cfg: ProfileConfig, out_dir: str | Path, retry_failed: bool = False,
+              bases: Optional[Mapping[str, Any]] = None, progress: bool = True) -> SweepResult:
+    """Measure ``entries`` under ``cfg`` into ``out_dir`` (see the module docstring).
+
+    ``bases`` maps arch strings to dataset JSON objects whose fields are copied into the
+    record (accuracy, upstream device values) for architectures that are in the dataset.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    bases = dict(bases or {})
+    result = SweepResult(out)
+    todo: list[tuple[Entry, int]] = []
+    for e in entries:
+        path = out / e.filename
+        if path.exists():
+            rec = read_record(path)
+            _check_protocol(rec, cfg, path)
+            if rec.ok or not retry_failed:
+                result.skipped.append(e.key)
+                continue
+            todo.append((e, rec.attempts + 1))
+        else:
+            todo.append((e, 1))
+    run_log = {"started_at": now_iso(), "config": cfg.to_dict(), "manifest": [e.key for e in entries],
+               "todo": [e.key for e, _ in todo], "retry_failed": retry_failed}
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    log_path = out / "runs" / f"{stamp}.json"
+    atomic_write_json(log_path, run_log)
+    if not todo:
+        return result
+    check_device(cfg)
+    if cfg.label is None:
+        cfg = cfg.replace(label=resolve_label(cfg))
+    label = cfg.label
+    cfg_dict = cfg.to_dict()
+
+    def item(e: Entry, attempt: int) -> tuple[str, Optional[str], Any, int]:
+        return (e.key, e.name, bases.get(e.key), attempt)
+
+    groups = [todo[i:i + cfg.group_size] for i in range(0, len(todo), cfg.group_size)]
+    bar = None
+    if progress:
+        try:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(todo), desc=f"profile {cfg.device}", unit="arch")
+        except ImportError:
+            log.info("tqdm not installed: no progress bar")
+
+    def collect(group: Sequence[tuple[Entry, int]]) -> None:
+        for e, _ in group:
+            p = out / e.filename
+            if not p.exists():
+                continue
+            rec = read_record(p)
+            (result.measured if rec.ok else result.failed).append(e.key)
+        if bar is not None:
+            bar.update(len(group))
+
+    if not cfg.isolate:
+        for g in groups:
+            measure_group(cfg_dict, [item(e, a) for e, a in g], str(out))
+            collect(g)
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        pool: Optional[ProcessPoolExecutor] = None
+
+        def submit(g: Sequence[tuple[Entry, int]]) -> bool:
+            nonlocal pool
+            if pool is None:
+                pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx, max_tasks_per_child=1)
+            try:
+                pool.submit(measure_group, cfg_dict, [item(e, a) for e, a in g], str(out)).result()
+                return True
+            except BrokenProcessPool:
+                pool.shutdown(wait=True, cancel_futures=True)
+                pool = None
+                return False
+
+        try:
+            for g in groups:
+                if submit(g):
+                    collect(g)
+                    continue
+                # A worker died: re-run what it left unfinished one per process.
+                for e, a in g:
+                    if (out / e.filename).exists():
+                        collect([(e, a)])
+                        continue
+                    if len(g) == 1 or not submit([(e, a)]):
+                        atomic_write_json(out / e.filename, _crash_record(e, cfg, a, label).to_json(bases.get(e.key)))
+                        result.crashed.append(e.key)
+                    collect([(e, a)])
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
+    if bar is not None:
+        bar.close()
+    run_log.update({"finished_at": now_iso(), "result": result.as_dict()})
+    atomic_write_json(log_path, run_log)
+    return result
+
+
+def resolve_label(cfg: ProfileConfig) -> str:
+    """The device label of ``cfg`` (given, 'cpu', or derived from the GPU's name without a CUDA context)."""
+    from naslib_anb.profiling.config import device_label
+
+    if cfg.label:
+        return cfg.label
+    if not cfg.is_cuda:
+        return "cpu"
+    import torch
+
+    idx = torch.device(cfg.device).index or 0
+    try:
+        from naslib_anb.profiling.energy import NvmlDevice
+
+        with NvmlDevice(idx) as dev:
+            name = dev._nv.nvmlDeviceGetName(dev.handle)
+        name = name.decode() if isinstance(name, bytes) else str(name)
+    except Exception:  # noqa: BLE001 - fall back to torch (creates a context in this process)
+        name = torch.cuda.get_device_name(idx)
+    return device_label(name)
