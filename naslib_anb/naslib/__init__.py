@@ -1,0 +1,102 @@
+"""NASLib integration: the ANB space, dataset API, REINFORCE and predictors inside NASLib.
+
+This subpackage is the only code that imports ``naslib``, and only on demand: importing
+``naslib_anb.naslib`` itself is cheap and works without NASLib. The NASLib-facing classes
+(``ANBSearchSpace``, ``Reinforce``, ``ANBPredictor``, ``ANBPredictorEvaluator``, ...) are
+loaded lazily on first attribute access, after :mod:`.compat` has been applied.
+
+NASLib is not on PyPI: install it from its own repository following its own
+instructions, then put it on ``PYTHONPATH`` (see docs/naslib.md).
+
+Typical use::
+
+    from naslib_anb.naslib import register, ANBSearchSpace, get_anb_dataset_api
+    register()                      # NASLib's own lookup points now know "anb_mnas"
+    api = get_anb_dataset_api("imagenet")
+    opt.adapt_search_space(ANBSearchSpace(), dataset_api=api)
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
+
+from naslib_anb.errors import ANBError
+
+#: NASLib search-space name (``get_type()``, ``space_name``, config ``search_space``)
+SPACE_NAME = "anb_mnas"
+#: datasets the ANB space is measured on (NASLib ``config.dataset``)
+DATASETS = ("imagenet",)
+
+
+class NASLibUnavailableError(ANBError, ImportError):
+    """``naslib`` cannot be imported here."""
+
+    def __init__(self, cause: BaseException | None = None):
+        msg = ("NASLib is not importable. It is not on PyPI: clone it from its own repository "
+               "(github.com/automl/NASLib), install its dependencies per its README, and put the "
+               "checkout on PYTHONPATH. See docs/naslib.md.")
+        if cause is not None:
+            msg += f" (import failed with {type(cause).__name__}: {cause})"
+        super().__init__(msg)
+
+
+def naslib_available() -> bool:
+    """True when a regular ``naslib`` package can be found (does not import it).
+
+    A bare directory named ``naslib`` on ``sys.path`` (a namespace package) does not count.
+    """
+    try:
+        spec = importlib.util.find_spec("naslib")
+    except (ImportError, ValueError):
+        return False
+    return spec is not None and spec.origin is not None and spec.origin.endswith("__init__.py")
+
+
+def import_naslib() -> Any:
+    """Apply :mod:`.compat`, import NASLib's trainer, optimizers and evaluator; return ``naslib``.
+
+    Raises :class:`NASLibUnavailableError` when NASLib is missing or fails to import.
+    """
+    from naslib_anb.naslib import compat
+
+    compat.apply()
+    try:
+        naslib = importlib.import_module("naslib")
+        importlib.import_module("naslib.utils")
+        importlib.import_module("naslib.optimizers")
+        importlib.import_module("naslib.defaults.trainer")
+        importlib.import_module("naslib.defaults.predictor_evaluator")
+    except ImportError as exc:
+        if isinstance(exc, NASLibUnavailableError):
+            raise
+        raise NASLibUnavailableError(exc) from exc
+    compat.patch_count_parameters()
+    return naslib
+
+
+_LAZY = {
+    "ANBSearchSpace": "naslib_anb.naslib.space",
+    "get_anb_dataset_api": "naslib_anb.naslib.dataset_api",
+    "ANBQueryEngine": "naslib_anb.naslib.dataset_api",
+    "METRIC_MAP": "naslib_anb.naslib.dataset_api",
+    "register": "naslib_anb.naslib.register",
+    "unregister": "naslib_anb.naslib.register",
+    "is_registered": "naslib_anb.naslib.register",
+    "Reinforce": "naslib_anb.naslib.optimizers",
+    "ANBPredictor": "naslib_anb.naslib.predictors",
+    "ANBEnsemble": "naslib_anb.naslib.predictors",
+    "ANBBananas": "naslib_anb.naslib.predictors",
+    "ANBNpenas": "naslib_anb.naslib.predictors",
+    "ANBPredictorEvaluator": "naslib_anb.naslib.evaluator",
+}
+
+__all__ = ["SPACE_NAME", "DATASETS", "NASLibUnavailableError", "naslib_available", "import_naslib",
+           *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

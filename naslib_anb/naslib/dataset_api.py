@@ -1,0 +1,351 @@
+"""The NASLib ``dataset_api`` for ANB: the benchmark loaded once, predictions cached by arch hash.
+
+NASLib passes an opaque ``dataset_api`` dict to every ``query``/``sample``/``mutate`` call and
+keeps it out of the (constantly deep-copied) search-space objects. Ours holds an
+:class:`ANBQueryEngine`, which owns the :class:`~naslib_anb.benchmark.Benchmark`, the measured
+:class:`~naslib_anb.data.Dataset` (for ``load_labeled``), a prediction cache and the options
+(which device/metric backs ``Metric.LATENCY``, which target backs ``Metric.TEST_ACCURACY``).
+
+This module does not import NASLib: NASLib metrics are handled by their enum *name*.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Mapping, Optional, Union
+
+import numpy as np
+
+from naslib_anb.errors import ConfigError, DataError, UnknownChoiceError, UnknownMetricError
+from naslib_anb.space import Arch, arch_cost
+from naslib_anb.targets import get_target, resolve_target
+
+#: How each NASLib ``Metric`` (by name) is answered for ANB.
+METRIC_MAP: dict[str, str] = {
+    "VAL_ACCURACY": "val_top1 (%), ImageNet validation top-1 after p* proxy training",
+    "TEST_ACCURACY": "the test_target option, default val_top1: ANB has one held-out figure "
+                     "(ImageNet val); TEST equals VAL unless another target is chosen",
+    "TRAIN_ACCURACY": "NaN: ANB records no training-set accuracy (NASLib's optimizers query it "
+                      "every epoch for logging only)",
+    "TRAIN_TIME": "train_time (s), wall-clock of the p* run",
+    "LATENCY": "the latency_device/latency_metric option, default latency_zcu102 (ms); "
+               "throughput targets (img/s, higher is better) may be chosen explicitly",
+    "PARAMETERS": "parameters in millions, computed exactly from the architecture",
+    "FLOPS": "multiply-accumulates in millions (MACs) at 224 px, computed exactly",
+    "RAW": "dict: every benchmark target, params_m, macs_m, and measured values for labeled archs",
+    "HP": "dict {'flops': MACs (M), 'params': params (M), 'latency': the LATENCY value}",
+}
+SUPPORTED_METRICS = tuple(METRIC_MAP)
+
+_DEFAULT_DATASET = "imagenet"
+_BENCHMARK_CACHE: dict[Any, Any] = {}
+_LOCK = threading.Lock()
+
+SpecLike = Union[tuple, list, Arch]
+
+
+@lru_cache(maxsize=200_000)
+def spec_to_arch(spec: tuple) -> Arch:
+    """28-int spec ``(e, k, l, se) x 7`` -> Arch (cached; specs are NASLib hashes)."""
+    return Arch.from_tuple(spec)
+
+
+@lru_cache(maxsize=200_000)
+def _cost(spec: tuple) -> tuple[float, float]:
+    c = arch_cost(spec_to_arch(spec))
+    return c.params / 1e6, c.macs / 1e6
+
+
+def metric_name(metric: Any) -> str:
+    """NASLib ``Metric`` member or its name -> the name (``"VAL_ACCURACY"``)."""
+    if isinstance(metric, str):
+        return metric.upper()
+    name = getattr(metric, "name", None)
+    if isinstance(name, str):
+        return name
+    raise UnknownMetricError(metric, SUPPORTED_METRICS, "pass a naslib Metric member")
+
+
+@dataclass(frozen=True)
+class MnasObjective:
+    """MnasNet's soft-constrained reward, the bi-objective mode NASLib's single-objective optimizers allow.
+
+    ``reward = val_top1 * ratio ** weight`` with ``ratio = value / reference`` for lower-is-better
+    targets (latency) and ``reference / value`` for throughput; ``weight = -0.07`` as in MnasNet.
+    When set, ``Metric.VAL_ACCURACY`` (what NASLib optimizers maximise) returns the reward;
+    ``TEST_ACCURACY`` stays the plain accuracy.
+    """
+
+    reference: float
+    weight: float = -0.07
+    target: Optional[str] = None  # default: the engine's LATENCY target
+
+    def __post_init__(self) -> None:
+        try:
+            ok = float(self.reference) > 0 and np.isfinite(float(self.reference))
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ConfigError(f"objective reference must be a positive number, got {self.reference!r}")
+        if not np.isfinite(float(self.weight)):
+            raise ConfigError(f"objective weight must be finite, got {self.weight!r}")
+        if self.target is not None:
+            get_target(self.target)
+
+    @classmethod
+    def from_config(cls, obj: Any) -> Optional["MnasObjective"]:
+        if obj is None or isinstance(obj, MnasObjective):
+            return obj
+        if not isinstance(obj, Mapping):
+            raise ConfigError(f"objective must be a mapping {{reference, weight, target}}, got {obj!r}")
+        extra = set(obj) - {"reference", "weight", "target", "kind"}
+        if extra or obj.get("kind", "mnas") != "mnas":
+            raise ConfigError(f"objective keys are kind='mnas', reference, weight, target; got {dict(obj)!r}")
+        return cls(**{k: v for k, v in obj.items() if k != "kind"})
+
+
+class ANBQueryEngine:
+    """Answers NASLib metric queries for 28-int specs from a benchmark (and measured data).
+
+    Every surrogate prediction is cached by ``(spec, target)``: NASLib's ``train_statistics``
+    re-queries the incumbent four times per epoch.
+    """
+
+    def __init__(
+        self,
+        benchmark: Any,
+        measured: Any = None,
+        *,
+        measured_loader: Optional[Callable[[], Any]] = None,
+        latency_device: str = "zcu102",
+        latency_metric: str = "latency",
+        test_target: str = "val_top1",
+        val_target: str = "val_top1",
+        objective: Any = None,
+    ):
+        if benchmark is None:
+            raise ConfigError("ANBQueryEngine needs a benchmark (naslib_anb.benchmark.Benchmark)")
+        self.benchmark = benchmark
+        self._measured = measured
+        self._measured_loader = measured_loader
+        self.latency_target = resolve_target(None, latency_device, latency_metric).name
+        self.test_target = get_target(test_target).name
+        self.val_target = get_target(val_target).name
+        self.objective = MnasObjective.from_config(objective)
+        self.objective_target = (self.objective.target or self.latency_target) if self.objective else None
+        self.cache: dict[tuple[tuple, str], float] = {}
+        #: every spec whose objective (VAL_ACCURACY) was queried, in first-query order
+        self.evaluated: dict[tuple, None] = {}
+        self._by_arch: Optional[dict[Arch, Any]] = None
+        self._labeled_specs: Optional[list[tuple]] = None
+        self.n_predictions = 0
+
+    # -- measured data ---------------------------------------------------------------
+    @property
+    def measured(self) -> Any:
+        """The measured Dataset, loaded on first use."""
+        if self._measured is None:
+            if self._measured_loader is None:
+                raise DataError("no measured dataset: pass measured= or data_path= to get_anb_dataset_api "
+                                "to use load_labeled")
+            self._measured = self._measured_loader()
+        return self._measured
+
+    def _index(self) -> dict[Arch, Any]:
+        if self._by_arch is None:
+            uniq = self.measured.unique()
+            self._by_arch = {r.arch: r for r in uniq}
+            self._labeled_specs = [r.arch.to_tuple() for r in uniq]
+        return self._by_arch
+
+    def labeled_specs(self) -> list[tuple]:
+        """Specs of the measured architectures (one per distinct arch, file order)."""
+        self._index()
+        assert self._labeled_specs is not None
+        return self._labeled_specs
+
+    def sample_measured(self, rng: np.random.Generator) -> tuple:
+        specs = self.labeled_specs()
+        return specs[int(rng.integers(len(specs)))]
+
+    def measured_value(self, spec: tuple, target: str) -> float:
+        """The measured value of ``target`` for a measured arch; NaN where it was not measured."""
+        rec = self._index().get(spec_to_arch(spec))
+        if rec is None:
+            raise DataError(f"architecture {spec_to_arch(spec)} is not in the measured dataset")
+        return float(rec.value(target))
+
+    # -- surrogate -------------------------------------------------------------------
+    def predict(self, spec: tuple, target: str) -> float:
+        key = (spec, target)
+        v = self.cache.get(key)
+        if v is None:
+            v = float(self.benchmark.query(spec_to_arch(spec), target))
+            self.cache[key] = v
+            self.n_predictions += 1
+        return v
+
+    def prefetch(self, specs: list[tuple], targets: tuple[str, ...] = ("val_top1",)) -> None:
+        """Predict many archs in one batch per target and fill the cache."""
+        todo = list(dict.fromkeys(s for s in specs))
+        for t in targets:
+            missing = [s for s in todo if (s, t) not in self.cache]
+            if not missing:
+                continue
+            vals = np.atleast_1d(self.benchmark.query([spec_to_arch(s) for s in missing], t))
+            for s, v in zip(missing, vals):
+                self.cache[(s, t)] = float(v)
+            self.n_predictions += len(missing)
+
+    def _target_value(self, spec: tuple, target: str, labeled: bool) -> float:
+        if labeled:
+            v = self.measured_value(spec, target)
+            if np.isfinite(v):
+                return v
+        return self.predict(spec, target)
+
+    # -- the NASLib metric table -----------------------------------------------------
+    def value(self, spec: tuple, metric: Any, labeled: bool = False) -> Any:
+        """Answer one NASLib metric for ``spec``; Python floats (dicts for RAW/HP).
+
+        ``labeled=True`` (archs from ``load_labeled_architecture``) answers from the measured
+        record where that target was measured, else from the surrogate.
+        """
+        name = metric_name(metric)
+        if name == "VAL_ACCURACY":
+            self.evaluated.setdefault(spec)
+            acc = self._target_value(spec, self.val_target, labeled)
+            return acc if self.objective is None else self.reward(spec, acc, labeled)
+        if name == "TEST_ACCURACY":
+            return self._target_value(spec, self.test_target, labeled)
+        if name == "TRAIN_ACCURACY":
+            return float("nan")
+        if name == "TRAIN_TIME":
+            return self._target_value(spec, "train_time", labeled)
+        if name == "LATENCY":
+            return self._target_value(spec, self.latency_target, labeled)
+        if name == "PARAMETERS":
+            return _cost(spec)[0]
+        if name == "FLOPS":
+            return _cost(spec)[1]
+        if name == "HP":
+            params, macs = _cost(spec)
+            return {"flops": macs, "params": params,
+                    "latency": self._target_value(spec, self.latency_target, labeled)}
+        if name == "RAW":
+            return self.raw(spec, labeled)
+        raise UnknownMetricError(name, SUPPORTED_METRICS, "ANB has no such quantity; see METRIC_MAP")
+
+    def reward(self, spec: tuple, acc: float, labeled: bool = False) -> float:
+        """MnasNet soft-constraint reward for ``spec`` (see :class:`MnasObjective`)."""
+        obj = self.objective
+        assert obj is not None and self.objective_target is not None
+        v = self._target_value(spec, self.objective_target, labeled)
+        t = get_target(self.objective_target)
+        ratio = v / obj.reference if not t.higher_is_better else obj.reference / v
+        return float(acc * ratio ** obj.weight)
+
+    def pareto(self, target: Optional[str] = None) -> list[dict[str, Any]]:
+        """Non-dominated evaluated archs on (val accuracy, ``target``), best accuracy first."""
+        tname = get_target(target or self.objective_target or self.latency_target).name
+        specs = list(self.evaluated)
+        if not specs:
+            return []
+        self.prefetch(specs, (self.val_target, tname))
+        hib = get_target(tname).higher_is_better
+        rows = [(s, self.cache[(s, self.val_target)], self.cache[(s, tname)]) for s in specs]
+        rows.sort(key=lambda r: (-r[1], -r[2] if hib else r[2]))
+        front, best = [], None
+        for s, acc, v in rows:
+            key = -v if hib else v
+            if best is None or key < best:
+                front.append({"arch": str(spec_to_arch(s)), self.val_target: acc, tname: v})
+                best = key
+        return front
+
+    def raw(self, spec: tuple, labeled: bool = False) -> dict[str, Any]:
+        params, macs = _cost(spec)
+        out: dict[str, Any] = {"arch": str(spec_to_arch(spec)), "params_m": params, "macs_m": macs}
+        for t in self.benchmark.targets:
+            out[t] = self.predict(spec, t)
+        if labeled:
+            rec = self._index().get(spec_to_arch(spec))
+            if rec is not None:
+                out["measured"] = {t: float(rec.value(t)) for t in self.benchmark.targets}
+        return out
+
+
+def _load_benchmark(name: Optional[str]) -> Any:
+    key = name or "default"
+    with _LOCK:
+        bm = _BENCHMARK_CACHE.get(key)
+        if bm is None:
+            from naslib_anb.benchmark import load_benchmark  # the surrogate benchmark
+
+            bm = load_benchmark() if name is None else load_benchmark(name)
+            _BENCHMARK_CACHE[key] = bm
+    return bm
+
+
+def get_anb_dataset_api(
+    dataset: str = _DEFAULT_DATASET,
+    benchmark: Any = None,
+    *,
+    measured: Any = None,
+    data_path: Any = None,
+    latency_device: str = "zcu102",
+    latency_metric: str = "latency",
+    test_target: str = "val_top1",
+    objective: Any = None,
+) -> dict[str, Any]:
+    """Build the ``dataset_api`` dict NASLib passes around.
+
+    ``benchmark``: a Benchmark object (dependency injection, e.g. ``FunctionBenchmark`` in
+    tests), a registered benchmark name, or None for the default surrogate benchmark, which is
+    loaded once per process. ``measured`` (a Dataset) or ``data_path`` back ``load_labeled``;
+    the data file is read on first use only. ``objective`` (a mapping or :class:`MnasObjective`)
+    switches on the bi-objective reward.
+    """
+    from naslib_anb.naslib import DATASETS, SPACE_NAME
+
+    if not isinstance(dataset, str) or dataset.lower() not in DATASETS:
+        raise UnknownChoiceError(dataset, DATASETS, "ANB is measured on ImageNet only")
+    if benchmark is None or isinstance(benchmark, str):
+        benchmark = _load_benchmark(benchmark)
+    loader = None
+    if measured is None:
+        def loader() -> Any:
+            from naslib_anb.data import load_dataset
+
+            return load_dataset(data_path)
+
+    engine = ANBQueryEngine(benchmark, measured, measured_loader=loader, latency_device=latency_device,
+                            latency_metric=latency_metric, test_target=test_target,
+                           objective=objective)
+    return {
+        "search_space": SPACE_NAME,
+        "dataset": dataset.lower(),
+        "engine": engine,
+        "benchmark": benchmark,
+        "cache": engine.cache,
+        "options": {"latency_target": engine.latency_target, "test_target": engine.test_target,
+                    "objective": None if engine.objective is None else {
+                        "kind": "mnas", "reference": engine.objective.reference,
+                        "weight": engine.objective.weight, "target": engine.objective_target}},
+    }
+
+
+def engine_of(dataset_api: Optional[Mapping[str, Any]]) -> ANBQueryEngine:
+    """The engine inside a dataset_api dict, or a clear error when NASLib passed None."""
+    if dataset_api is None:
+        raise ConfigError("the ANB space needs dataset_api=get_anb_dataset_api(...); NASLib passed None "
+                          "(pass it to adapt_search_space / Trainer.evaluate)")
+    try:
+        engine = dataset_api["engine"]
+    except (KeyError, TypeError):
+        raise ConfigError("dataset_api is not an ANB dataset API (no 'engine'); build it with "
+                          "get_anb_dataset_api()") from None
+    if not isinstance(engine, ANBQueryEngine):
+        raise ConfigError(f"dataset_api['engine'] is {type(engine).__name__}, not ANBQueryEngine")
+    return engine

@@ -1,0 +1,42 @@
+"""NASLib's ``PredictorEvaluator`` for the ANB space.
+
+NASLib's evaluator whitelists search-space names in ``adapt_search_space`` and stores
+float32 predictions that its own JSON dump cannot write. :class:`ANBPredictorEvaluator`
+overrides exactly those two methods; everything else (data loading, ``load_labeled``, train
+size sweeps, metrics, ``errors.json``) is NASLib's. :func:`naslib_anb.naslib.register` applies
+the same two changes to NASLib's class itself for users of the unmodified class.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from naslib_anb.naslib import import_naslib
+
+import_naslib()
+
+from naslib.defaults.predictor_evaluator import PredictorEvaluator  # noqa: E402
+
+
+def adapt_anb(evaluator: Any, search_space: Any, load_labeled: bool, scope: Any = None,
+              dataset_api: Any = None) -> None:
+    """What ``adapt_search_space`` does for a whitelisted space, for ANB: no curves, no HPs."""
+    evaluator.search_space = search_space.clone()
+    evaluator.scope = scope if scope else search_space.OPTIMIZER_SCOPE
+    evaluator.predictor.set_ss_type(evaluator.search_space.get_type())
+    evaluator.load_labeled = load_labeled
+    evaluator.dataset_api = dataset_api
+    # ANB records one final figure per architecture: no learning curves, no hyperparameters
+    evaluator.full_lc = False
+    evaluator.hyperparameters = False
+
+
+class ANBPredictorEvaluator(PredictorEvaluator):
+    """``PredictorEvaluator`` that accepts the ANB space and writes float64 predictions."""
+
+    def adapt_search_space(self, search_space, load_labeled, scope=None, dataset_api=None):
+        adapt_anb(self, search_space, load_labeled, scope=scope, dataset_api=dataset_api)
+
+    def compare(self, ytest, test_pred):
+        return super().compare(np.asarray(ytest, dtype=np.float64), np.asarray(test_pred, dtype=np.float64))

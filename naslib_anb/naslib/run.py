@@ -1,0 +1,305 @@
+"""Run a NASLib NAS config or predictor-evaluation config on the ANB space.
+
+The sequence is NASLib's own runner's (``runners/nas/runner.py``, ``runners/predictors/runner.py``)
+with the ANB space and dataset API in place of NASLib's name tables: load the YAML, apply
+``key value`` overrides, seed, build the optimizer/predictor, ``adapt_search_space``,
+``Trainer.search``/``evaluate`` or ``PredictorEvaluator.evaluate``. Output goes where NASLib puts
+it (``out_dir/search_space/dataset/optimizer/seed/errors.json`` for NAS,
+``out_dir/dataset/predictors/predictor/seed/errors.json`` for predictors), with a
+``summary.json`` beside it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
+
+from naslib_anb.errors import ConfigError, UnknownChoiceError
+from naslib_anb.io import atomic_write_json
+from naslib_anb.naslib import SPACE_NAME, import_naslib
+
+logger = logging.getLogger(__name__)
+
+PathLike = Union[str, os.PathLike]
+Overrides = Union[Sequence[str], Mapping[str, Any], None]
+
+
+# -- optimizer and predictor tables (name -> builder) -------------------------------------
+def _naslib_optimizer(name: str) -> Callable[[Any], Any]:
+    import naslib.optimizers as no
+
+    return {"rs": no.RandomSearch, "re": no.RegularizedEvolution, "ls": no.LocalSearch,
+            "bananas": no.Bananas, "npenas": no.Npenas}[name]
+
+
+def _reinforce(config: Any) -> Any:
+    from naslib_anb.naslib.optimizers import Reinforce
+
+    return Reinforce(config)
+
+
+def _anb_bananas(config: Any) -> Any:
+    from naslib_anb.naslib.predictors import ANBBananas
+
+    return ANBBananas(config)
+
+
+def _anb_npenas(config: Any) -> Any:
+    from naslib_anb.naslib.predictors import ANBNpenas
+
+    return ANBNpenas(config)
+
+
+#: ``config.optimizer`` -> factory(config). NASLib's five are NASLib's classes, unchanged.
+OPTIMIZERS: dict[str, Callable[[Any], Any]] = {
+    "rs": lambda c: _naslib_optimizer("rs")(c),
+    "re": lambda c: _naslib_optimizer("re")(c),
+    "ls": lambda c: _naslib_optimizer("ls")(c),
+    "bananas": lambda c: _naslib_optimizer("bananas")(c),
+    "npenas": lambda c: _naslib_optimizer("npenas")(c),
+    "reinforce": _reinforce,
+    "anb_bananas": _anb_bananas,
+    "anb_npenas": _anb_npenas,
+}
+
+
+def make_optimizer(config: Any) -> Any:
+    try:
+        factory = OPTIMIZERS[config.optimizer]
+    except KeyError:
+        raise UnknownChoiceError(config.optimizer, OPTIMIZERS, "config.optimizer") from None
+    return factory(config)
+
+
+def _naslib_predictor(name: str, config: Any) -> Any:
+    from naslib.predictors import (BayesianLinearRegression, DNGOPredictor, Ensemble, GPPredictor, LGBoost,
+                                   MLPPredictor, NGBoost, RandomForestPredictor, SparseGPPredictor,
+                                   VarSparseGPPredictor, XGBoost)
+    from naslib.utils.encodings import EncodingType
+
+    adj = EncodingType.ADJACENCY_ONE_HOT
+    hp_file = config.get("hparams_from_file", None) or None
+    table: dict[str, Callable[[], Any]] = {  # as in NASLib's runners/predictors/runner.py
+        "xgb": lambda: XGBoost(encoding_type=adj, hpo_wrapper=False, hparams_from_file=hp_file),
+        "lgb": lambda: LGBoost(encoding_type=adj, hpo_wrapper=False),
+        "ngb": lambda: NGBoost(encoding_type=adj, hpo_wrapper=False),
+        "rf": lambda: RandomForestPredictor(encoding_type=adj, hpo_wrapper=False),
+        "gp": lambda: GPPredictor(encoding_type=adj, hparams_from_file=hp_file),
+        "sparse_gp": lambda: SparseGPPredictor(encoding_type=adj, optimize_gp_hyper=True),
+        "var_sparse_gp": lambda: VarSparseGPPredictor(encoding_type=adj, optimize_gp_hyper=True, zc=False),
+        "mlp": lambda: MLPPredictor(encoding_type=adj, hpo_wrapper=False, hparams_from_file=hp_file),
+        "bananas": lambda: Ensemble(predictor_type="bananas", num_ensemble=3, hpo_wrapper=True),
+        "bayes_lin_reg": lambda: BayesianLinearRegression(encoding_type=adj),
+        "dngo": lambda: DNGOPredictor(encoding_type=adj),
+    }
+    return table[name]()
+
+
+NASLIB_PREDICTORS = ("xgb", "lgb", "ngb", "rf", "gp", "sparse_gp", "var_sparse_gp", "mlp", "bananas",
+                     "bayes_lin_reg", "dngo")
+
+
+def make_predictor(name: str, config: Any) -> Any:
+    """NASLib's predictors by NASLib name; ours as ``anb_<family>`` (one model) or
+    ``anb_<family>_ensemble`` (``config.num_ensemble`` seeds, NASLib ``Ensemble`` API)."""
+    if name in NASLIB_PREDICTORS:
+        return _naslib_predictor(name, config)
+    from naslib_anb.naslib.predictors import ANBEnsemble, ANBPredictor, predictor_types
+
+    ours = predictor_types()
+    if name.endswith("_ensemble") and name[: -len("_ensemble")] in ours:
+        n = int(config.get("num_ensemble", 3))
+        return ANBEnsemble(num_ensemble=n, predictor_type=name[: -len("_ensemble")])
+    if name in ours:
+        return ANBPredictor(name, seed=int(config.seed))
+    valid = list(NASLIB_PREDICTORS) + ours + [p + "_ensemble" for p in ours]
+    raise UnknownChoiceError(name, valid, "config.predictor")
+
+
+# -- configs --------------------------------------------------------------------------------
+def _parse_value(text: Any) -> Any:
+    if not isinstance(text, str):
+        return text
+    import yaml
+
+    return yaml.safe_load(text)
+
+
+def apply_overrides(config: Any, overrides: Overrides) -> Any:
+    """NASLib-style ``key value`` pairs (``search.epochs 5``) or a mapping; values parsed as YAML."""
+    from fvcore.common.config import CfgNode
+
+    if not overrides:
+        return config
+    if isinstance(overrides, Mapping):
+        pairs = list(overrides.items())
+    else:
+        items = list(overrides)
+        if len(items) % 2:
+            raise ConfigError(f"overrides must be key value pairs, got an odd list {items}")
+        pairs = list(zip(items[0::2], items[1::2]))
+    for key, value in pairs:
+        node = config
+        parts = str(key).split(".")
+        for p in parts[:-1]:
+            if p not in node:
+                node[p] = CfgNode()
+            node = node[p]
+        v = _parse_value(value)
+        node[parts[-1]] = CfgNode(v) if isinstance(v, dict) else v
+    return config
+
+
+def load_config(path: PathLike, overrides: Overrides = None) -> Any:
+    """A NASLib config (fvcore ``CfgNode``) from YAML, with overrides applied."""
+    import_naslib()
+    from naslib.utils import load_config as naslib_load_config
+
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file not found: {p}")
+    config = naslib_load_config(str(p))
+    config.set_new_allowed(True)
+    apply_overrides(config, overrides)
+    if str(config.get("search_space", SPACE_NAME)) != SPACE_NAME:
+        raise ConfigError(f"search_space must be {SPACE_NAME!r} for these runners, got {config.search_space!r}")
+    config.search_space = SPACE_NAME
+    if "dataset" not in config:
+        config.dataset = "imagenet"
+    if "seed" not in config:
+        raise ConfigError(f"{p}: the config needs a top-level seed")
+    return config
+
+
+def dataset_api_from_config(config: Any, benchmark: Any = None) -> dict[str, Any]:
+    """The ANB dataset API for a config's optional ``anb:`` section (``benchmark`` injectable)."""
+    from naslib_anb.naslib.dataset_api import get_anb_dataset_api
+
+    anb = dict(config.get("anb", {}) or {})
+    allowed = {"benchmark", "data_path", "latency_device", "latency_metric", "test_target", "objective"}
+    extra = set(anb) - allowed
+    if extra:
+        raise ConfigError(f"unknown anb keys {sorted(extra)}; valid: {sorted(allowed)}")
+    if "objective" in anb and anb["objective"] is not None:
+        anb["objective"] = dict(anb["objective"])
+    if benchmark is not None:
+        anb["benchmark"] = benchmark
+    return get_anb_dataset_api(config.dataset, **anb)
+
+
+# -- NAS -----------------------------------------------------------------------------------
+@dataclass
+class SearchResult:
+    optimizer: str
+    seed: int
+    epochs: int
+    save: str
+    final_arch: str
+    final_hash: list
+    test_metric: str
+    test_value: float
+    search_seconds: float
+    n_surrogate_predictions: int
+    n_evaluated: int
+    pareto: list = field(default_factory=list)
+    objective: Optional[dict] = None
+
+
+def nas_save_dir(config: Any) -> str:
+    return "{}/{}/{}/{}/{}".format(config.out_dir, config.search_space, config.dataset, config.optimizer,
+                                   config.seed)
+
+
+def run_search(config: Any, dataset_api: Optional[dict] = None, *, report_incumbent: bool = True,
+               lightweight_output: bool = True) -> SearchResult:
+    """``Trainer.search`` then ``Trainer.evaluate`` for ``config.optimizer`` on the ANB space."""
+    import_naslib()
+    from naslib import utils as nutils
+    from naslib.defaults.trainer import Trainer
+    from naslib.search_spaces.core.query_metrics import Metric
+
+    from naslib_anb.naslib.register import register
+    from naslib_anb.naslib.space import ANBSearchSpace
+
+    register()
+    config.search.seed = int(config.seed)
+    config.save = str(config.get("save", None) or nas_save_dir(config))
+    os.makedirs(os.path.join(config.save, "search"), exist_ok=True)  # Trainer's checkpointer needs it
+    nutils.set_seed(int(config.seed))
+    api = dataset_api if dataset_api is not None else dataset_api_from_config(config)
+    optimizer = make_optimizer(config)
+    optimizer.adapt_search_space(ANBSearchSpace(), dataset_api=api)
+    trainer = Trainer(optimizer, config, lightweight_output=lightweight_output)
+    t0 = time.perf_counter()
+    trainer.search(resume_from="", report_incumbent=report_incumbent)
+    seconds = time.perf_counter() - t0
+    best = optimizer.get_final_architecture()
+    value = trainer.evaluate(resume_from="", best_arch=best, dataset_api=api, metric=Metric.TEST_ACCURACY)
+    engine = api["engine"]
+    result = SearchResult(
+        optimizer=str(config.optimizer), seed=int(config.seed), epochs=int(config.search.epochs),
+        save=config.save, final_arch=str(best.arch), final_hash=list(best.get_hash()),
+        test_metric="TEST_ACCURACY (" + engine.test_target + ")", test_value=float(value),
+        search_seconds=seconds, n_surrogate_predictions=engine.n_predictions,
+        n_evaluated=len(engine.evaluated),
+        pareto=engine.pareto() if engine.objective is not None else [],
+        objective=api["options"]["objective"],
+    )
+    atomic_write_json(os.path.join(config.save, "summary.json"), asdict(result))
+    return result
+
+
+# -- predictor evaluation ------------------------------------------------------------------
+def predictor_save_dir(config: Any) -> str:
+    return "{}/{}/predictors/{}/{}".format(config.out_dir, config.dataset, config.predictor, config.seed)
+
+
+@dataclass
+class PredictorResult:
+    predictor: str
+    seed: int
+    load_labeled: bool
+    save: str
+    rows: list  # per train size: train_size, kendalltau, spearman, pearson, mae, rmse, fit_time
+
+
+def run_predictor_eval(config: Any, dataset_api: Optional[dict] = None) -> PredictorResult:
+    """NASLib's ``PredictorEvaluator.evaluate`` for ``config.predictor`` on the ANB space."""
+    import_naslib()
+    from naslib import utils as nutils
+
+    from naslib_anb.naslib.evaluator import ANBPredictorEvaluator
+    from naslib_anb.naslib.register import register
+    from naslib_anb.naslib.space import ANBSearchSpace
+
+    register()
+    if "search" in config:
+        config.search.seed = int(config.seed)
+    config.save = str(config.get("save", None) or predictor_save_dir(config))
+    os.makedirs(config.save, exist_ok=True)
+    nutils.set_seed(int(config.seed))
+    api = dataset_api if dataset_api is not None else dataset_api_from_config(config)
+    predictor = make_predictor(str(config.predictor), config)
+    evaluator = ANBPredictorEvaluator(predictor, config=config)
+    load_labeled = bool(config.get("load_labeled", False))
+    evaluator.adapt_search_space(ANBSearchSpace(), load_labeled=load_labeled, dataset_api=api)
+    results = evaluator.evaluate()
+    keys = ("train_size", "kendalltau", "spearman", "pearson", "mae", "rmse", "fit_time", "query_time")
+    rows = [{k: (float(r[k]) if k != "train_size" else int(r[k])) for k in keys if k in r} for r in results[1:]]
+    out = PredictorResult(predictor=str(config.predictor), seed=int(config.seed), load_labeled=load_labeled,
+                          save=config.save, rows=rows)
+    atomic_write_json(os.path.join(config.save, "summary.json"), asdict(out))
+    return out
+
+
+def read_errors(path: PathLike) -> tuple[dict, dict]:
+    """NASLib's ``errors.json`` -> (config, stats) for both output formats."""
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    if isinstance(data, list):
+        return dict(data[0]), dict(data[1])
+    return {}, dict(data)
