@@ -95,6 +95,8 @@ _add(Target("latency_vck190", "ms", False, "inference latency on VCK190",
             _FPGA_LAT.format(b=6, note="batch 6, the DPU's minimum; per batch, not per image"),
             "vck190", "latency"))
 
+#: the six devices of the upstream data; more can be added with :func:`register_device`
+BUILTIN_DEVICES = tuple(DEVICES)
 ACCURACY_TARGETS = ("val_top1", "val_top5")
 DEVICE_TARGETS = tuple(n for n, t in TARGETS.items() if t.is_device_target)
 

@@ -196,18 +196,30 @@ def test_profiles_become_a_dataset_and_fit(tmp_path):
     assert "throughput_tinycpu" in df.columns
 
 
-def test_fit_round_trip_on_example_records():
-    """The shipped H100 example records through the surrogate fitter (needs a preset for new targets)."""
-    surrogates = pytest.importorskip("naslib_anb.surrogates")
-    from naslib_anb.profiling.dataset import load_profiles
+def test_fit_round_trip_on_example_records(tmp_path):
+    """The shipped H100 example records -> `naslib-anb fit --profiles` -> a loadable benchmark."""
+    pytest.importorskip("naslib_anb.surrogates")
+    from naslib_anb import targets
+    from naslib_anb.benchmark import load_benchmark
+    from naslib_anb.cli.main import main
 
-    ds = load_profiles(REPO / "examples" / "profiling" / "h100_run1")
-    cfg = surrogates.FitConfig(family="xgb", targets=("throughput_h100",), members=2, n_folds=2, seed=0, n_jobs=1)
-    try:
-        ms = surrogates.fit_model_set(list(ds), cfg, split_info={"name": "all"})
-    except KeyError as exc:
-        pytest.xfail(f"surrogate presets have no entry for registered device targets: {exc}")
-    assert "throughput_h100" in ms.targets
+    runs = [REPO / "examples" / "profiling" / "h100_small" / r for r in ("run1", "run2")]
+    out = tmp_path / "h100_models"
+    assert main(["fit", "--profiles", *map(str, runs), "--out", str(out), "--members", "2",
+                 "--folds", "2", "--threads", "1"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest["targets"]) == {"throughput_h100", "latency_h100"}
+    assert manifest["devices"][0]["name"] == "h100"
+    # a fresh process knows nothing of h100: loading the model set registers it again
+    targets.DEVICES.pop("h100")
+    for t in ("throughput_h100", "latency_h100"):
+        targets.TARGETS.pop(t)
+    bench = load_benchmark(model_dir=out)
+    b0 = "e1k3l1s1-e6k3l2s1-e6k5l2s1-e6k3l3s1-e6k5l3s1-e6k5l4s1-e6k3l1s1"
+    thr = bench.query(b0, device="h100")
+    assert 10_000 < thr < 30_000  # measured B0: about 18,900 img/s
+    assert bench.query(b0, device="h100", metric="latency") > 0
+    assert targets.get_target("latency_h100").unit == "ms"
 
 
 # -- records, import, export -----------------------------------------------------------------

@@ -6,6 +6,8 @@ import logging
 import os
 from pathlib import Path
 
+import numpy as np
+
 from naslib_anb.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -22,6 +24,9 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--preset", default="anb", choices=["anb", "upstream"])
     p.add_argument("--data", default=None, help="dataset tarball or directory of result_*.json")
+    p.add_argument("--profiles", nargs="+", default=None, metavar="DIR",
+                   help="fit the device targets of `naslib-anb profile` output directories instead "
+                        "(implies --split all)")
     p.add_argument("--split", default="default", choices=["default", "all"],
                    help="default: fit on the upstream train+val, keep test for evaluation; "
                         "all: fit on every record (no test metrics)")
@@ -36,13 +41,23 @@ def run(args: argparse.Namespace) -> int:
     from naslib_anb.cli.main import print_json
     from naslib_anb.data import load_dataset
     from naslib_anb.surrogates import FitConfig, evaluate_model_set, fit_model_set, save_model_set
-    from naslib_anb.targets import TARGETS
+    from naslib_anb.targets import BUILTIN_DEVICES, TARGETS
 
     if args.out.exists() and not args.force:
         raise ConfigError(f"{args.out} already exists; pass --force to replace it")
-    cfg = FitConfig(family=args.family, targets=tuple(args.targets or TARGETS), members=args.members,
+    if args.profiles:
+        from naslib_anb.profiling.dataset import load_profiles
+
+        ds = load_profiles(args.profiles)  # registers the profiled devices' targets
+        measured = [t for t, spec in TARGETS.items() if spec.device not in (None, *BUILTIN_DEVICES)
+                    and not np.isnan(ds.values(t)).all()]
+        targets = tuple(args.targets or measured)
+        args.split = "all"
+    else:
+        ds = load_dataset(args.data)
+        targets = tuple(args.targets or TARGETS)
+    cfg = FitConfig(family=args.family, targets=targets, members=args.members,
                     n_folds=args.folds, seed=args.seed, preset=args.preset, n_jobs=args.threads)
-    ds = load_dataset(args.data)
     if args.split == "default":
         sp = ds.default_split()
         trainval, test = list(sp.train) + list(sp.val), list(sp.test)

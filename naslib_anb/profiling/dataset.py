@@ -32,7 +32,11 @@ def register_profiled_device(label: str, environment: dict[str, Any], config: di
 
 
 def load_profiles(dirs: str | Path | Sequence[str | Path], include_failed: bool = False):
-    """All profile records of ``dirs`` as one Dataset (records named by architecture string)."""
+    """All profile records of ``dirs`` as one Dataset.
+
+    Records are named by architecture string, prefixed with the folder name when several
+    folders are loaded (repeated sweeps of one manifest measure the same architectures).
+    """
     from naslib_anb.data.dataset import Dataset
     from naslib_anb.data.records import Measurement, Record
     from naslib_anb.data.records import PERF_KEYS as UPSTREAM_KEYS
@@ -68,7 +72,8 @@ def load_profiles(dirs: str | Path | Sequence[str | Path], include_failed: bool 
                 return float(v)
 
             records.append(Record(
-                name=prof.name or prof.arch, arch=Arch.parse(obj["architecture"]),
+                name=f"{Path(d).name}/{prof.name or prof.arch}" if len(dirs) > 1 else (prof.name or prof.arch),
+                arch=Arch.parse(obj["architecture"]),
                 val_top1=num("metrics", "val_top1"), val_top5=num("metrics", "val_top5"),
                 train_time=num("metrics", "train_time"), macs_m=num("model_info", "macs"),
                 params_m=num("model_info", "params"), perf=perf, index=None,

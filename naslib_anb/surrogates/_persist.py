@@ -95,6 +95,9 @@ def save_model_set(models: ModelSet, out_dir: Path, force: bool = False) -> Path
                                    "bytes": tp.stat().st_size}
             else:
                 entry.pop("tables", None)
+        devices = device_entries(models.ensembles)
+        if devices:  # devices registered at run time (profiled): loading registers them again
+            manifest["devices"] = devices
         atomic_write_json(tmp / MANIFEST, manifest)
         for p in [tmp, *tmp.rglob("*")]:  # temp files are private; a model directory is data
             p.chmod(0o755 if p.is_dir() else 0o644)
@@ -167,6 +170,33 @@ def _member_loader(model_dir: Path, entry: dict, cls, n_jobs: int, verify: bool)
     return load
 
 
+def device_entries(target_names) -> list[dict]:
+    """Manifest entries for devices that are not built in (e.g. profiled with ``naslib-anb profile``)."""
+    from naslib_anb.targets import BUILTIN_DEVICES, DEVICES
+
+    out = {}
+    for name in target_names:
+        t = TARGETS[name]
+        if t.device is None or t.device in BUILTIN_DEVICES:
+            continue
+        d = DEVICES[t.device]
+        e = out.setdefault(d.name, {"name": d.name, "description": d.description, "kind": d.kind,
+                                    "metrics": [], "protocol": t.protocol})
+        e["metrics"].append(t.metric)
+    return list(out.values())
+
+
+def register_manifest_devices(manifest: dict) -> None:
+    """Register the devices a model set was fitted for, so its targets resolve after loading."""
+    from naslib_anb.targets import register_device
+
+    for d in manifest.get("devices", []):
+        try:
+            register_device(d["name"], d["description"], d["kind"], tuple(d["metrics"]), d.get("protocol", ""))
+        except (KeyError, TypeError) as exc:
+            raise ModelFileError(f"malformed device entry in manifest: {d!r} ({exc})") from None
+
+
 def load_model_set(model_dir: Path, targets: Optional[list[str]] = None, verify: bool = True,
                    compile: bool = True, n_jobs: int = 1, native: bool = False) -> ModelSet:
     """Load (and by default sha256-verify every file of) a model directory.
@@ -177,6 +207,7 @@ def load_model_set(model_dir: Path, targets: Optional[list[str]] = None, verify:
     """
     model_dir = Path(model_dir)
     manifest = read_manifest(model_dir)
+    register_manifest_devices(manifest)
     cls = get_family(manifest["family"])
     ensembles = {}
     for name, entry in manifest["targets"].items():

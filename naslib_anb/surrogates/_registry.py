@@ -95,6 +95,18 @@ _ANB_TRANSFORM_ONLY = {t: {k: v for k, v in p.items() if k in ("transform", "int
                        for t, p in _ANB_XGB.items()}
 
 
+#: Devices registered later (``naslib-anb profile``) borrow the preset of a built-in target with
+#: the same metric: a GPU's throughput behaves like the A100's, a latency like the ZCU102's.
+_PRESET_FOR_NEW_DEVICE = {"throughput": "throughput_a100", "latency": "latency_zcu102"}
+
+
+def _preset_target(target: str) -> str:
+    t = get_target(target)
+    if t.name in _ANB_XGB or t.metric is None:
+        return t.name
+    return _PRESET_FOR_NEW_DEVICE[t.metric]
+
+
 def preset_params(family: str, target: Optional[str] = None, preset: str = "anb") -> dict[str, Any]:
     """Hyperparameters of ``family`` for ``target`` under ``preset`` (empty: class defaults)."""
     get_family(family)
@@ -102,7 +114,7 @@ def preset_params(family: str, target: Optional[str] = None, preset: str = "anb"
         raise UnknownChoiceError(preset, PRESETS, "hyperparameter presets")
     if target is None:
         return {}
-    get_target(target)
+    target = _preset_target(target)
     if family == "xgb":
         if preset == "upstream":
             return _upstream_xgb(target)
