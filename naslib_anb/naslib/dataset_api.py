@@ -134,6 +134,16 @@ class ANBQueryEngine:
         self.val_target = get_target(val_target).name
         self.objective = MnasObjective.from_config(objective)
         self.objective_target = (self.objective.target or self.latency_target) if self.objective else None
+        self._reward_fn = None
+        if self.objective is not None:
+            from naslib_anb.search.objectives import MnasNetReward
+
+            t = get_target(self.objective_target)
+            if t.device is None:
+                raise ConfigError(f"objective target must be a device target, got {t.name!r}")
+            # the core reward, whose exponent is positive when the target is beaten: w = -weight
+            self._reward_fn = MnasNetReward(accuracy=self.val_target, device=t.device, metric=t.metric,
+                                            T=float(self.objective.reference), w=-float(self.objective.weight))
         self.cache: dict[tuple[tuple, str], float] = {}
         #: every spec whose objective (VAL_ACCURACY) was queried, in first-query order
         self.evaluated: dict[tuple, None] = {}
@@ -239,12 +249,11 @@ class ANBQueryEngine:
 
     def reward(self, spec: tuple, acc: float, labeled: bool = False) -> float:
         """MnasNet soft-constraint reward for ``spec`` (see :class:`MnasObjective`)."""
-        obj = self.objective
-        assert obj is not None and self.objective_target is not None
+        if self._reward_fn is None:
+            raise ConfigError("this dataset API has no objective; pass objective={...} to get_anb_dataset_api")
         v = self._target_value(spec, self.objective_target, labeled)
-        t = get_target(self.objective_target)
-        ratio = v / obj.reference if not t.higher_is_better else obj.reference / v
-        return float(acc * ratio ** obj.weight)
+        values = {self.val_target: np.array([acc]), self.objective_target: np.array([v])}
+        return float(self._reward_fn(values)[0])
 
     def pareto(self, target: Optional[str] = None) -> list[dict[str, Any]]:
         """Non-dominated evaluated archs on (val accuracy, ``target``), best accuracy first."""
