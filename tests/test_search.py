@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from naslib_anb.benchmark import FunctionBenchmark
 from naslib_anb.errors import ConfigError, UnknownChoiceError, UnknownMetricError
 from naslib_anb.optimizers import get_optimizer
 from naslib_anb.search import (

@@ -53,28 +53,25 @@ def _run_many(args: argparse.Namespace, fn_name: str) -> int:
     return 0
 
 
-def search_main(argv: Optional[Sequence[str]] = None) -> int:
-    p = argparse.ArgumentParser(prog="naslib_search",
-                                description="Run a NASLib NAS config on the ANB space (Trainer.search/evaluate)")
+def _config_main(argv: Optional[Sequence[str]], prog: str, description: str, fn_name: str) -> int:
+    p = argparse.ArgumentParser(prog=prog, description=description)
     _common(p)
     args = p.parse_args(argv)
     try:
-        return _run_many(args, "run_search")
+        return _run_many(args, fn_name)
     except ANBError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def search_main(argv: Optional[Sequence[str]] = None) -> int:
+    return _config_main(argv, "naslib_search",
+                        "Run a NASLib NAS config on the ANB space (Trainer.search/evaluate)", "run_search")
 
 
 def predictors_main(argv: Optional[Sequence[str]] = None) -> int:
-    p = argparse.ArgumentParser(prog="naslib_predictors",
-                                description="Run a NASLib predictor-evaluation config on the ANB space")
-    _common(p)
-    args = p.parse_args(argv)
-    try:
-        return _run_many(args, "run_predictor_eval")
-    except ANBError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return _config_main(argv, "naslib_predictors",
+                        "Run a NASLib predictor-evaluation config on the ANB space", "run_predictor_eval")
 
 
 def compare_main(argv: Optional[Sequence[str]] = None) -> int:

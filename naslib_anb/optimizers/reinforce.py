@@ -18,6 +18,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from naslib_anb.errors import ConfigError
 from naslib_anb.optimizers.base import Optimizer, SeedLike, check_positive_float, check_positive_int
 from naslib_anb.optimizers.policy import Adam, FactorizedCategoricalPolicy
 from naslib_anb.space import Arch, arch_from_indices, arch_to_indices
@@ -25,31 +26,26 @@ from naslib_anb.space import Arch, arch_from_indices, arch_to_indices
 DEFAULT_LR = 0.1
 
 
-class Reinforce(Optimizer):
-    """Policy-gradient search: sample from the policy, update every ``batch_size`` tells."""
+class BatchedReinforce(Optimizer):
+    """What every REINFORCE variant shares: hyperparameters, batching of tells, the baseline.
 
-    name = "reinforce"
+    Subclasses sample in ``_ask`` and implement ``_policy_step(indices, advantages)``, one
+    gradient step on a batch of (n, 28) choice indices.
+    """
 
-    def __init__(self, seed: SeedLike, lr: float = DEFAULT_LR, batch_size: int = 6,
+    def __init__(self, seed: SeedLike, lr: float, batch_size: int = 6,
                  baseline_decay: float = 0.95, entropy_weight: float = 1e-5):
         super().__init__(seed)
         self.lr = check_positive_float("lr", lr)
         self.batch_size = check_positive_int("batch_size", batch_size)
         self.baseline_decay = check_positive_float("baseline_decay", baseline_decay, allow_zero=True)
         if self.baseline_decay >= 1:
-            from naslib_anb.errors import ConfigError
-
             raise ConfigError(f"baseline_decay must be in [0, 1), got {baseline_decay!r}")
         self.entropy_weight = check_positive_float("entropy_weight", entropy_weight, allow_zero=True)
-        self.policy = FactorizedCategoricalPolicy()
-        self.adam = Adam(lr=self.lr)
         self.baseline: Optional[float] = None
         self._batch: list[tuple[tuple[int, ...], float]] = []
         self.n_updates = 0
         self.last_loss = float("nan")
-
-    def _ask(self) -> Arch:
-        return arch_from_indices(self.policy.sample(self.rng))
 
     def _tell(self, arch: Arch, value: Any) -> None:
         self._batch.append((arch_to_indices(arch), float(value)))
@@ -65,16 +61,37 @@ class Reinforce(Optimizer):
         self._batch.clear()
         if self.baseline is None:
             self.baseline = float(rewards.mean())
-        adv = rewards - self.baseline  # baseline from before this batch
-        # loss = -mean_i adv_i log p(a_i) - entropy_weight * H
-        glp = self.policy.grad_log_prob(idx)
-        grad = -(adv[:, None] * glp).mean(axis=0) - self.entropy_weight * self.policy.grad_entropy()
-        self.last_loss = float(-(adv * self.policy.log_prob(idx)).mean()
-                               - self.entropy_weight * self.policy.entropy())
-        self.policy.logits = self.adam.step(self.policy.logits, grad)
+        self.last_loss = self._policy_step(idx, rewards - self.baseline)  # baseline from before the batch
         for r in rewards:  # then fold the rewards into the moving average
             self.baseline = self.baseline_decay * self.baseline + (1 - self.baseline_decay) * float(r)
         self.n_updates += 1
+
+    def _policy_step(self, indices: np.ndarray, advantages: np.ndarray) -> float:
+        """One step on ``-mean(adv * log p(a)) - entropy_weight * H``; returns that loss."""
+        raise NotImplementedError
+
+
+class Reinforce(BatchedReinforce):
+    """Policy-gradient search: sample from the policy, update every ``batch_size`` tells."""
+
+    name = "reinforce"
+
+    def __init__(self, seed: SeedLike, lr: float = DEFAULT_LR, batch_size: int = 6,
+                 baseline_decay: float = 0.95, entropy_weight: float = 1e-5):
+        super().__init__(seed, lr, batch_size, baseline_decay, entropy_weight)
+        self.policy = FactorizedCategoricalPolicy()
+        self.adam = Adam(lr=self.lr)
+
+    def _ask(self) -> Arch:
+        return arch_from_indices(self.policy.sample(self.rng))
+
+    def _policy_step(self, indices: np.ndarray, advantages: np.ndarray) -> float:
+        glp = self.policy.grad_log_prob(indices)
+        grad = -(advantages[:, None] * glp).mean(axis=0) - self.entropy_weight * self.policy.grad_entropy()
+        loss = float(-(advantages * self.policy.log_prob(indices)).mean()
+                     - self.entropy_weight * self.policy.entropy())
+        self.policy.logits = self.adam.step(self.policy.logits, grad)
+        return loss
 
     def probabilities(self) -> list[np.ndarray]:
         """Current per-decision choice probabilities (28 arrays), for inspection."""

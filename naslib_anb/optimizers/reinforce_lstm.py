@@ -12,12 +12,12 @@ seeded from it), so runs are reproducible and the object pickles.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
 
 import numpy as np
 
-from naslib_anb.optimizers.base import Optimizer, SeedLike, check_positive_float, check_positive_int
-from naslib_anb.space import DECISIONS, Arch, arch_from_indices, arch_to_indices
+from naslib_anb.optimizers.base import SeedLike, check_positive_int
+from naslib_anb.optimizers.reinforce import BatchedReinforce
+from naslib_anb.space import DECISIONS, Arch, arch_from_indices
 
 # decision -> (decoder name, token offset) as upstream: e -> idx, k -> idx+3, L -> idx+5, se -> idx+9
 _DECODER = [("l4" if (f == "l" and len(c) == 4) else f) for _, f, c in DECISIONS]
@@ -75,30 +75,23 @@ class _one_thread:
         torch.set_num_threads(self.n)
 
 
-class ReinforceLSTM(Optimizer):
+class ReinforceLSTM(BatchedReinforce):
     """Upstream-style LSTM controller; ``pip install torch`` (the ``train`` extra) to use it."""
 
     name = "reinforce-lstm"
 
     def __init__(self, seed: SeedLike, lr: float = 3.5e-4, batch_size: int = 6, baseline_decay: float = 0.95,
                  entropy_weight: float = 1e-5, embedding_size: int = 32, hidden_size: int = 100):
-        super().__init__(seed)
         if torch is None:
             from naslib_anb.errors import ConfigError
 
             raise ConfigError("optimizer 'reinforce-lstm' needs torch: pip install 'naslib_anb[train]' "
                               "(or use 'reinforce', the numpy policy)") from None
-        self.lr = check_positive_float("lr", lr)
-        self.batch_size = check_positive_int("batch_size", batch_size)
-        self.baseline_decay = check_positive_float("baseline_decay", baseline_decay, allow_zero=True)
-        self.entropy_weight = check_positive_float("entropy_weight", entropy_weight, allow_zero=True)
+        super().__init__(seed, lr, batch_size, baseline_decay, entropy_weight)
         gen = torch.Generator().manual_seed(int(self.rng.integers(2 ** 62)))
         self.controller = Controller(check_positive_int("embedding_size", embedding_size),
                                      check_positive_int("hidden_size", hidden_size), gen)
         self.adam = torch.optim.Adam(self.controller.parameters(), lr=self.lr)
-        self.baseline: Optional[float] = None
-        self._batch: list[tuple[tuple[int, ...], float]] = []
-        self.n_updates = 0
 
     def _ask(self) -> Arch:
         u = self.rng.random(len(DECISIONS))
@@ -117,36 +110,19 @@ class ReinforceLSTM(Optimizer):
                 x = c.embed(torch.tensor([j + _TOKEN_OFFSET[dec]]))
         return arch_from_indices(idx)
 
-    def _tell(self, arch: Arch, value: Any) -> None:
-        self._batch.append((arch_to_indices(arch), float(value)))
-        if len(self._batch) >= self.batch_size:
-            self._update()
-
-    def max_pending(self) -> int:
-        return max(1, self.batch_size - len(self._batch))
-
-    def _update(self) -> None:
+    def _policy_step(self, indices: np.ndarray, advantages: np.ndarray) -> float:
         with _one_thread():
-            self._update_inner()
-
-    def _update_inner(self) -> None:
-        acts = torch.tensor([i for i, _ in self._batch], dtype=torch.long)
-        rewards = np.asarray([r for _, r in self._batch], dtype=np.float64)
-        self._batch.clear()
-        if self.baseline is None:
-            self.baseline = float(rewards.mean())
-        adv = torch.tensor(rewards - self.baseline, dtype=torch.float32)
-        logits = self.controller(acts)
-        logp = torch.zeros(acts.shape[0])
-        ent = torch.zeros(acts.shape[0])
-        for d, z in enumerate(logits):
-            lsm = torch.log_softmax(z, dim=-1)
-            logp = logp + lsm.gather(1, acts[:, d:d + 1])[:, 0]
-            ent = ent - (lsm.exp() * lsm).sum(-1)
-        loss = -(adv * logp).mean() - self.entropy_weight * ent.mean()
-        self.adam.zero_grad()
-        loss.backward()
-        self.adam.step()
-        for r in rewards:
-            self.baseline = self.baseline_decay * self.baseline + (1 - self.baseline_decay) * float(r)
-        self.n_updates += 1
+            acts = torch.as_tensor(indices, dtype=torch.long)
+            adv = torch.tensor(advantages, dtype=torch.float32)
+            logits = self.controller(acts)
+            logp = torch.zeros(acts.shape[0])
+            ent = torch.zeros(acts.shape[0])
+            for d, z in enumerate(logits):
+                lsm = torch.log_softmax(z, dim=-1)
+                logp = logp + lsm.gather(1, acts[:, d:d + 1])[:, 0]
+                ent = ent - (lsm.exp() * lsm).sum(-1)
+            loss = -(adv * logp).mean() - self.entropy_weight * ent.mean()
+            self.adam.zero_grad()
+            loss.backward()
+            self.adam.step()
+        return float(loss.detach())

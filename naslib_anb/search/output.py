@@ -31,8 +31,6 @@ def prepare_out_dir(out: Path, force: bool = False) -> Path:
 
 def pareto_frame(result: SearchResult, benchmark: Benchmark):
     """Unique Pareto-optimal archs over all evaluated points, with every benchmark target."""
-    import pandas as pd
-
     df = result.to_frame().drop_duplicates("arch")
     acc = result.config.accuracy
     dev = result.device_target
