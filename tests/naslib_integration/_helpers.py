@@ -1,4 +1,4 @@
-"""Shared helpers for the real-NASLib tests (imported after the module-level skip)."""
+"""Shared helpers for the real-NASLib tests; ``require_naslib()`` is the module-level gate of each."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,6 +12,18 @@ REPO = Path(__file__).resolve().parents[2]
 CONFIGS = REPO / "configs" / "naslib"
 SKIP_REASON = ("NASLib is not importable (it is not on PyPI; put a checkout of github.com/automl/NASLib "
                "on PYTHONPATH to run these)")
+
+
+def require_naslib():
+    """Skip the calling test module (with the reason) unless NASLib imports; apply the compat layer first."""
+    import pytest
+
+    from naslib_anb.naslib import compat, naslib_available
+
+    if not naslib_available():
+        pytest.skip(SKIP_REASON, allow_module_level=True)
+    compat.apply()
+    return pytest.importorskip("naslib", reason="NASLib failed to import")
 
 
 def toy_val(archs):

@@ -1,17 +1,9 @@
 """register()/unregister() change NASLib's lookup points at run time and restore them (real NASLib)."""
 import pytest
 
-from naslib_anb.naslib import naslib_available
+from _helpers import make_toy_benchmark, require_naslib
 
-if not naslib_available():
-    pytest.skip("NASLib is not importable (not on PyPI; put a NASLib checkout on PYTHONPATH)",
-                allow_module_level=True)
-from naslib_anb.naslib import compat  # noqa: E402
-
-compat.apply()
-naslib = pytest.importorskip("naslib", reason="NASLib failed to import")
-
-from _helpers import make_toy_benchmark  # noqa: E402
+naslib = require_naslib()
 
 from naslib_anb.naslib import dataset_api as dapi  # noqa: E402
 from naslib_anb.naslib.register import is_registered, register, unregister  # noqa: E402

@@ -7,17 +7,9 @@ import time
 import numpy as np
 import pytest
 
-from naslib_anb.naslib import naslib_available
+from _helpers import CONFIGS, make_toy_benchmark, real_benchmark, require_naslib
 
-if not naslib_available():
-    pytest.skip("NASLib is not importable (not on PyPI; put a NASLib checkout on PYTHONPATH)",
-                allow_module_level=True)
-from naslib_anb.naslib import compat  # noqa: E402
-
-compat.apply()
-naslib = pytest.importorskip("naslib", reason="NASLib failed to import")
-
-from _helpers import CONFIGS, make_toy_benchmark, real_benchmark  # noqa: E402
+naslib = require_naslib()
 
 from naslib_anb.naslib import run  # noqa: E402
 from naslib_anb.naslib.dataset_api import get_anb_dataset_api  # noqa: E402

@@ -5,17 +5,10 @@ import time
 import numpy as np
 import pytest
 
-from naslib_anb.naslib import naslib_available
+from _helpers import make_toy_benchmark, require_naslib
 
-if not naslib_available():
-    pytest.skip("NASLib is not importable (not on PyPI; put a NASLib checkout on PYTHONPATH)",
-                allow_module_level=True)
-from naslib_anb.naslib import compat  # noqa: E402
+naslib = require_naslib()
 
-compat.apply()
-naslib = pytest.importorskip("naslib", reason="NASLib failed to import")
-
-from _helpers import make_toy_benchmark  # noqa: E402
 from naslib.search_spaces.core.query_metrics import Metric  # noqa: E402
 from naslib.utils.encodings import EncodingType  # noqa: E402
 
