@@ -33,3 +33,39 @@ def atomic_write_text(path: PathLike, text: str) -> Path:
 
 def atomic_write_json(path: PathLike, obj: Any, indent: int = 2) -> Path:
     return atomic_write_text(path, json.dumps(obj, indent=indent, default=str) + "\n")
+
+
+def read_yaml_mapping(path: PathLike, what: str = "config") -> dict[str, Any]:
+    """A YAML file that must hold a mapping (config files of every runner); typed errors otherwise."""
+    import yaml
+
+    from naslib_anb.errors import ConfigError
+
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{what} file {str(p)!r} does not exist")
+    try:
+        loaded = yaml.safe_load(p.read_text()) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{what} file {p}: cannot read it as YAML ({exc})") from None
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{what} file {p}: expected a mapping of fields, got {type(loaded).__name__}")
+    return loaded
+
+
+def parse_key_values(items: Any, flag: str = "override") -> dict[str, Any]:
+    """``["epochs=2", "amp=null"]`` -> ``{"epochs": 2, "amp": None}`` (values read as YAML scalars)."""
+    import yaml
+
+    from naslib_anb.errors import ConfigError
+
+    out: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ConfigError(f"{flag} expects KEY=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        try:
+            out[k.strip()] = yaml.safe_load(v)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{flag} {item!r}: value is not valid YAML ({exc})") from None
+    return out

@@ -14,14 +14,6 @@ from their last epoch, failed ones are retried up to --max-retries. See docs/tra
 """
 from __future__ import annotations
 
-import os as _os
-import sys as _sys
-
-# Running ``python runners/<name>.py`` puts runners/ first on sys.path, where other runner scripts
-# (e.g. profile.py) would shadow standard-library modules; the package is imported from its install.
-if _sys.path and _os.path.abspath(_sys.path[0] or ".") == _os.path.dirname(_os.path.abspath(__file__)):
-    _sys.path.pop(0)
-
 import argparse
 import json
 import logging

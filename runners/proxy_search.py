@@ -11,14 +11,6 @@ by an even spread of MACs and params. ``--grid`` is a YAML mapping knob -> list 
 """
 from __future__ import annotations
 
-import os as _os
-import sys as _sys
-
-# Running ``python runners/<name>.py`` puts runners/ first on sys.path, where other runner scripts
-# (e.g. profile.py) would shadow standard-library modules; the package is imported from its install.
-if _sys.path and _os.path.abspath(_sys.path[0] or ".") == _os.path.dirname(_os.path.abspath(__file__)):
-    _sys.path.pop(0)
-
 import argparse
 import json
 import os
@@ -45,10 +37,9 @@ def main(argv=None) -> int:
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
 
-    import yaml
-
     from naslib_anb.data import load_dataset
     from naslib_anb.errors import ANBError
+    from naslib_anb.io import read_yaml_mapping
     from naslib_anb.training.config import load_config, parse_overrides
     from naslib_anb.training.proxy_search import ProxyGrid, ProxySearchSpec, run_proxy_search, select_reference_set
 
@@ -59,7 +50,7 @@ def main(argv=None) -> int:
         if args.data:
             over["data_dir"] = os.path.abspath(args.data)
         base = load_config(args.config, over)
-        grid = ProxyGrid.from_dict(yaml.safe_load(open(args.grid))) if args.grid else ProxyGrid()
+        grid = ProxyGrid.from_dict(read_yaml_mapping(args.grid, "--grid")) if args.grid else ProxyGrid()
         spec = ProxySearchSpec(base.to_dict(), [str(ref[i].arch) for i in idx], [ref[i].val_top1 for i in idx],
                                os.path.abspath(args.out), args.t_spec, args.tau_target, args.nproc_per_trial)
         summary = run_proxy_search(spec, grid, cpus_per_trial=args.cpus_per_trial, gpus_per_trial=args.gpus_per_trial,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from naslib_anb.errors import ConfigError
+from naslib_anb.io import parse_key_values, read_yaml_mapping
 
 # CLI flag -> SearchConfig field
 _FIELD_OF = {
@@ -51,38 +52,18 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _parse_opt(items: list[str]) -> dict[str, Any]:
-    import yaml
-
-    out: dict[str, Any] = {}
-    for item in items:
-        if "=" not in item:
-            raise ConfigError(f"--opt expects KEY=VALUE, got {item!r}")
-        k, v = item.split("=", 1)
-        out[k.strip()] = yaml.safe_load(v)
-    return out
-
-
 def config_from_args(args: argparse.Namespace, extra: Optional[dict[str, Any]] = None):
     """YAML file (if any) as defaults, then explicit flags on top."""
     from naslib_anb.search.records import SearchConfig
 
     d: dict[str, Any] = {}
     if getattr(args, "config", None) is not None:
-        import yaml
-
-        try:
-            loaded = yaml.safe_load(Path(args.config).read_text()) or {}
-        except OSError as exc:
-            raise ConfigError(f"cannot read --config {args.config}: {exc.strerror}") from None
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"--config {args.config} must hold a mapping of SearchConfig fields")
-        d.update(loaded)
+        d.update(read_yaml_mapping(args.config, "--config"))
     for flag, fld in _FIELD_OF.items():
         v = getattr(args, flag, None)
         if v is not None:
             d[fld] = v
-    opt_kw = _parse_opt(getattr(args, "opt", []) or [])
+    opt_kw = parse_key_values(getattr(args, "opt", []) or [], "--opt")
     if opt_kw:
         d["optimizer_kwargs"] = {**d.get("optimizer_kwargs", {}), **opt_kw}
     d.update(extra or {})

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from naslib_anb.errors import ConfigError
+from naslib_anb.io import read_yaml_mapping
 
 PRECISIONS = ("fp32", "fp16", "bf16")
 MEASUREMENTS = ("throughput", "latency", "energy")
@@ -126,17 +127,7 @@ class ProfileConfig:
 
 def load_config(path: Optional[str | Path] = None, **overrides: Any) -> ProfileConfig:
     """Config from a YAML file (keys = field names), then non-None ``overrides`` on top."""
-    data: dict[str, Any] = {}
-    if path is not None:
-        import yaml
-
-        p = Path(path)
-        if not p.exists():
-            raise ConfigError(f"profile config file {p} does not exist")
-        loaded = yaml.safe_load(p.read_text()) or {}
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"profile config file {p}: expected a mapping, got {type(loaded).__name__}")
-        data.update(loaded)
+    data: dict[str, Any] = dict(read_yaml_mapping(path, "profile config")) if path is not None else {}
     data.update({k: v for k, v in overrides.items() if v is not None})
     return ProfileConfig.from_dict(data)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from naslib_anb.errors import ConfigError
+from naslib_anb.io import parse_key_values, read_yaml_mapping
 
 OPTIMIZERS = ("sgd", "rmsproptf")
 SCHEDULES = ("triangular", "step")
@@ -191,29 +192,11 @@ class TrainConfig:
 
 def load_config(path: Any = None, overrides: Optional[Mapping[str, Any]] = None) -> TrainConfig:
     """Read a YAML recipe (None: the p* defaults) and apply ``overrides`` on top."""
-    import yaml
-
-    base: dict[str, Any] = {}
-    if path is not None:
-        p = Path(path)
-        if not p.is_file():
-            raise ConfigError(f"training config {str(p)!r} does not exist")
-        loaded = yaml.safe_load(p.read_text()) or {}
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{p}: expected a YAML mapping of TrainConfig fields")
-        base.update(loaded)
+    base: dict[str, Any] = dict(read_yaml_mapping(path, "training config")) if path is not None else {}
     base.update(overrides or {})
     return TrainConfig.from_dict(base)
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
     """``["epochs=2", "auto_augment=null"]`` -> typed dict (values parsed as YAML scalars)."""
-    import yaml
-
-    out: dict[str, Any] = {}
-    for it in items or []:
-        if "=" not in it:
-            raise ConfigError(f"override {it!r} is not of the form key=value")
-        k, v = it.split("=", 1)
-        out[k.strip()] = yaml.safe_load(v)
-    return out
+    return parse_key_values(items, "override")
