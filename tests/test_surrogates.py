@@ -1,8 +1,6 @@
 """Surrogate families, compilation, persistence and the shipped model set."""
 from __future__ import annotations
 
-import json
-import shutil
 
 import numpy as np
 import pytest

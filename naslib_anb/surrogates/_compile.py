@@ -12,7 +12,6 @@ against the native library's own prediction.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 

@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from naslib_anb.errors import ConfigError, ModelFileError
-from naslib_anb.io import atomic_write_bytes, atomic_write_text
+from naslib_anb.io import atomic_write_bytes
 from naslib_anb.surrogates._compile import Leaves, NotCompilableError, lightgbm_leaves, xgboost_leaves
 from naslib_anb.surrogates._encoding import N_FEATURES, features_from_codes, interaction_groups, to_codes
 from naslib_anb.surrogates._transforms import forward_checked, get_transform
