@@ -44,6 +44,11 @@ def test_std_and_noise(bench):
     n3 = bench.query(archs, "val_top1", noise_seed=8)
     assert np.array_equal(n1, n2) and not np.array_equal(n1, n3)
     assert len(set(np.round(n1 - mean, 9))) > 1  # drawn per architecture, not one scalar
+    # the draw belongs to the architecture: batch order and one-at-a-time queries do not change it
+    assert np.array_equal(bench.query(archs[::-1], "val_top1", noise_seed=7), n1[::-1])
+    z = [(bench.query(a, "val_top1", noise_seed=7) - m) / s for a, m, s in zip(archs[:2], mean, sd)]
+    assert z[0] != pytest.approx(z[1])
+    assert bench.query(archs[1], "val_top1", noise_seed=7) == pytest.approx(n1[1], abs=1e-12)
 
 
 def test_query_all_matches_single_queries(bench):

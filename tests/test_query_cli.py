@@ -59,3 +59,15 @@ def test_fit_cli_small(tmp_path, anb_data_path, capsys, monkeypatch):
     assert main(args) == 2  # refuses to overwrite
     assert "--force" in capsys.readouterr().err
     assert main(["query", B0, "--models", str(out), "--target", "latency_zcu102", "--json"]) == 0
+
+
+def test_evaluate_refuses_a_model_set_fitted_on_the_test_split(tmp_path, anb_data_path, capsys, monkeypatch):
+    import naslib_anb.surrogates._registry as reg
+
+    monkeypatch.setitem(reg._ANB_XGB_COMMON, "n_estimators", 20)
+    out = tmp_path / "all"
+    assert main(["fit", "--out", str(out), "--targets", "latency_zcu102", "--members", "2", "--folds", "2",
+                 "--split", "all", "--data", str(anb_data_path)]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "--models", str(out), "--data", str(anb_data_path)]) == 2
+    assert "in-sample" in capsys.readouterr().err

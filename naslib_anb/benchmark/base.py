@@ -35,6 +35,13 @@ def as_archs(archs: Union[ArchLike, Iterable[ArchLike]]) -> tuple[list[Arch], bo
     return [Arch.parse(a) for a in items], False
 
 
+def standard_normal_per_arch(archs: Sequence[Arch], seed: int) -> np.ndarray:
+    """One N(0, 1) draw per architecture, seeded by ``(seed, arch)``: independent of batch order."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError(f"noise_seed must be a non-negative int, got {seed!r}")
+    return np.asarray([np.random.default_rng([int(seed), *a.to_tuple()]).standard_normal() for a in archs])
+
+
 class Benchmark(ABC):
     """Predicts every target for any architecture of the space."""
 
@@ -69,7 +76,8 @@ class Benchmark(ABC):
         """Predict one target. One arch in -> Python float; many -> float64 array.
 
         ``std=True`` also returns the ensemble member std. ``noise_seed`` adds
-        N(0, std) noise drawn per architecture from that seed (off by default).
+        N(0, std) noise (off by default), drawn from ``(noise_seed, architecture)``: the same
+        architecture gets the same draw whatever the batch, different ones independent draws.
         """
         items, single = as_archs(archs)
         t = self.resolve(target, device, metric)
@@ -77,8 +85,7 @@ class Benchmark(ABC):
         mean = np.asarray(mean, dtype=np.float64)
         sd = np.asarray(sd, dtype=np.float64)
         if noise_seed is not None:
-            rng = np.random.default_rng(noise_seed)
-            mean = mean + rng.standard_normal(mean.shape) * sd
+            mean = mean + standard_normal_per_arch(items, noise_seed) * sd
         if single:
             return (float(mean[0]), float(sd[0])) if std else float(mean[0])
         return (mean, sd) if std else mean

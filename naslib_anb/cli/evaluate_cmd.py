@@ -5,6 +5,8 @@ import argparse
 import math
 from pathlib import Path
 
+from naslib_anb.errors import ConfigError
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("evaluate", help="R2 / Kendall tau / Spearman / MAE of the surrogates on the test split",
@@ -28,6 +30,11 @@ def run(args: argparse.Namespace) -> int:
 
     model_dir = args.models or default_model_dir()
     models = load_model_set(model_dir, targets=args.targets)
+    split = models.manifest.get("split", {}).get("name")
+    if split != "default":
+        raise ConfigError(f"{model_dir} was fitted with split {split!r} (every record, the test split "
+                          "included): test figures would be in-sample. Evaluate a model set fitted with "
+                          "`naslib-anb fit --split default`")
     ds = load_dataset(args.data)
     test = list(ds.default_split().test)
     res = evaluate_model_set(models, test)

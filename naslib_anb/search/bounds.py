@@ -41,7 +41,8 @@ DEFAULT_REWARD_TARGET: dict[str, float] = {
 }
 
 #: normalised reference point of the hypervolume
-REFERENCE_POINT = (1.0, 1.0)
+REFERENCE_VALUE = 1.0
+REFERENCE_POINT = (REFERENCE_VALUE, REFERENCE_VALUE)
 
 
 def objective_bounds(target: str) -> tuple[float, float]:

@@ -8,13 +8,12 @@ from __future__ import annotations
 import logging
 import math
 import time
-from functools import lru_cache
 from typing import Callable, Optional
 
 import numpy as np
 
 from naslib_anb.benchmark.base import Benchmark
-from naslib_anb.errors import ConfigError, DataError
+from naslib_anb.errors import ConfigError
 from naslib_anb.optimizers.base import Optimizer
 from naslib_anb.search.objectives import Objective
 from naslib_anb.search.pareto import IncrementalFront
@@ -26,19 +25,15 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 256
 
 
-@lru_cache(maxsize=4)
 def get_benchmark(name: str = "anb") -> Benchmark:
-    """The benchmark by name: 'anb' (shipped surrogates) or 'toy' (analytic). Cached per process."""
+    """The benchmark by name: 'anb' (shipped surrogates, cached by load_benchmark) or 'toy' (analytic)."""
     if name == "toy":
         from naslib_anb.search.toy import toy_benchmark
 
         return toy_benchmark()
     if name == "anb":
-        try:
-            from naslib_anb.benchmark import load_benchmark  # type: ignore[attr-defined]
-        except ImportError:
-            raise DataError("the surrogate benchmark (naslib_anb.benchmark.load_benchmark) is not available "
-                            "in this install; use --benchmark toy for a smoke test") from None
+        from naslib_anb.benchmark import load_benchmark
+
         return load_benchmark()
     from naslib_anb.errors import UnknownChoiceError
 
@@ -69,7 +64,7 @@ def run_loop(optimizer: Optimizer, benchmark: Benchmark, objective: Objective, b
             room = max(1, optimizer.max_pending() - optimizer.n_pending) if batch else 1
             k = int(min(room, budget - len(records), MAX_BATCH))
             archs = [optimizer.ask() for _ in range(k)]
-            values = {t: np.atleast_1d(np.asarray(benchmark.query(archs, t), dtype=np.float64)) for t in targets}
+            values = benchmark.query_all(archs, targets)  # one parse/encode for every target
             told = objective(values)
             for i, arch in enumerate(archs):
                 vals = {t: float(values[t][i]) for t in targets}

@@ -9,7 +9,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from naslib_anb.search.bounds import REFERENCE_POINT, objective_bounds
+from naslib_anb.search.bounds import REFERENCE_VALUE, objective_bounds
 from naslib_anb.targets import get_target
 
 
@@ -67,8 +67,13 @@ def hypervolume(values: dict[str, np.ndarray] | np.ndarray, targets: Sequence[st
     G = normalize(values, targets)
     if G.size == 0:
         return 0.0
-    ref = np.asarray(ref_point if ref_point is not None else [1.0] * len(targets), dtype=np.float64)
+    ref = np.asarray(ref_point, dtype=np.float64) if ref_point is not None else reference_point(len(targets))
     return float(HV(ref_point=ref)(G))
+
+
+def reference_point(n_obj: int) -> np.ndarray:
+    """The published reference point: (1, ..., 1) in normalised, minimised coordinates."""
+    return np.full(n_obj, REFERENCE_VALUE, dtype=np.float64)
 
 
 class IncrementalFront:
@@ -78,8 +83,7 @@ class IncrementalFront:
         self.targets = tuple(targets)
         self.front = np.zeros((0, len(self.targets)))
         self.hv = 0.0
-        self._ref = np.asarray(REFERENCE_POINT[:len(self.targets)] if len(self.targets) == 2
-                               else [1.0] * len(self.targets))
+        self._ref = reference_point(len(self.targets))
 
     def add(self, row: Sequence[float]) -> float:
         """Add one point (raw target values in ``targets`` order); returns the hypervolume."""
