@@ -71,14 +71,15 @@ def metric_name(metric: Any) -> str:
 class MnasObjective:
     """MnasNet's soft-constrained reward, the bi-objective mode NASLib's single-objective optimizers allow.
 
-    ``reward = val_top1 * ratio ** weight`` with ``ratio = value / reference`` for lower-is-better
-    targets (latency) and ``reference / value`` for throughput; ``weight = -0.07`` as in MnasNet.
-    When set, ``Metric.VAL_ACCURACY`` (what NASLib optimizers maximise) returns the reward;
-    ``TEST_ACCURACY`` stays the plain accuracy.
+    The same reward as ``naslib-anb search`` (:class:`naslib_anb.search.objectives.MnasNetReward`):
+    ``val_top1 * (value / reference) ** weight`` for throughput and
+    ``val_top1 * (reference / value) ** weight`` for latency, ``weight = 0.07``, so beating the
+    reference always raises the reward. When set, ``Metric.VAL_ACCURACY`` (what NASLib optimizers
+    maximise) returns the reward; ``TEST_ACCURACY`` stays the plain accuracy.
     """
 
     reference: float
-    weight: float = -0.07
+    weight: float = 0.07
     target: Optional[str] = None  # default: the engine's LATENCY target
 
     def __post_init__(self) -> None:
@@ -141,13 +142,14 @@ class ANBQueryEngine:
             t = get_target(self.objective_target)
             if t.device is None:
                 raise ConfigError(f"objective target must be a device target, got {t.name!r}")
-            # the core reward, whose exponent is positive when the target is beaten: w = -weight
             self._reward_fn = MnasNetReward(accuracy=self.val_target, device=t.device, metric=t.metric,
-                                            T=float(self.objective.reference), w=-float(self.objective.weight))
+                                            T=float(self.objective.reference), w=float(self.objective.weight))
         self.cache: dict[tuple[tuple, str], float] = {}
         #: every spec whose objective (VAL_ACCURACY) was queried, in first-query order
         self.evaluated: dict[tuple, None] = {}
         self._by_arch: Optional[dict[Arch, Any]] = None
+        self._labeled_order: Optional[np.ndarray] = None
+        self._labeled_cursor = 0
         self._labeled_specs: Optional[list[tuple]] = None
         self.n_predictions = 0
 
@@ -176,8 +178,20 @@ class ANBQueryEngine:
         return self._labeled_specs
 
     def sample_measured(self, rng: np.random.Generator) -> tuple:
+        """The next measured architecture of one seeded permutation, without replacement.
+
+        NASLib draws its train and test sets with separate calls and no de-duplication, so
+        drawing with replacement would put test architectures into the train set.
+        """
         specs = self.labeled_specs()
-        return specs[int(rng.integers(len(specs)))]
+        if self._labeled_order is None:
+            self._labeled_order = rng.permutation(len(specs))
+        if self._labeled_cursor >= len(specs):
+            raise DataError(f"all {len(specs)} measured architectures have been drawn; ask for fewer "
+                            "labelled architectures (train + test sizes)")
+        spec = specs[int(self._labeled_order[self._labeled_cursor])]
+        self._labeled_cursor += 1
+        return spec
 
     def measured_value(self, spec: tuple, target: str) -> float:
         """The measured value of ``target`` for a measured arch; NaN where it was not measured."""
@@ -262,16 +276,14 @@ class ANBQueryEngine:
         if not specs:
             return []
         self.prefetch(specs, (self.val_target, tname))
+        from naslib_anb.search.pareto import pareto_mask
+
         hib = get_target(tname).higher_is_better
-        rows = [(s, self.cache[(s, self.val_target)], self.cache[(s, tname)]) for s in specs]
-        rows.sort(key=lambda r: (-r[1], -r[2] if hib else r[2]))
-        front, best = [], None
-        for s, acc, v in rows:
-            key = -v if hib else v
-            if best is None or key < best:
-                front.append({"arch": str(spec_to_arch(s)), self.val_target: acc, tname: v})
-                best = key
-        return front
+        F = np.asarray([[self.cache[(s, self.val_target)], self.cache[(s, tname)]] for s in specs])
+        keep = np.flatnonzero(pareto_mask(F, maximize=[True, hib]))
+        keep = sorted(keep, key=lambda i: (-F[i, 0], -F[i, 1] if hib else F[i, 1]))
+        return [{"arch": str(spec_to_arch(specs[i])), self.val_target: float(F[i, 0]), tname: float(F[i, 1])}
+                for i in keep]
 
     def raw(self, spec: tuple, labeled: bool = False) -> dict[str, Any]:
         params, macs = _cost(spec)

@@ -122,13 +122,16 @@ class ANBPredictor(Predictor):
         return {}
 
 
-def ensemble_members(predictor_type: str, num_ensemble: int, ss_type: Optional[str] = None) -> list:
+def ensemble_members(predictor_type: str, num_ensemble: int, ss_type: Optional[str] = None,
+                     config: Any = None) -> list:
+    """Members seeded ``config.seed * num_ensemble + i``: runs with different seeds get different members."""
     fam = family_of(predictor_type)
-    return [ANBPredictor(fam, seed=i, ss_type=ss_type) for i in range(int(num_ensemble))]
+    base = int(getattr(config, "seed", 0) or 0) * int(num_ensemble)
+    return [ANBPredictor(fam, seed=base + i, ss_type=ss_type) for i in range(int(num_ensemble))]
 
 
 class ANBEnsemble(Ensemble):
-    """NASLib ``Ensemble`` of ``ANBPredictor`` members (seeds 0..n-1)."""
+    """NASLib ``Ensemble`` of ``ANBPredictor`` members (seeded from ``config.seed``)."""
 
     def __init__(self, num_ensemble: int = 3, predictor_type: str = "anb_xgb", ss_type: Optional[str] = None,
                  **kwargs: Any):
@@ -136,7 +139,8 @@ class ANBEnsemble(Ensemble):
         family_of(predictor_type)  # fail early on an unknown family
 
     def get_ensemble(self):
-        return ensemble_members(self.predictor_type, self.num_ensemble, ss_type=self.ss_type)
+        return ensemble_members(self.predictor_type, self.num_ensemble, ss_type=self.ss_type,
+                                config=getattr(self, "config", None))
 
 
 def _anb_predictor_type(opt: Any) -> str:

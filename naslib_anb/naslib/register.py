@@ -95,7 +95,8 @@ def _wrap_get_ensemble(original: Callable[..., Any]) -> Callable[..., Any]:
         from naslib_anb.naslib.predictors import ensemble_members, is_anb_predictor_type
 
         if is_anb_predictor_type(self.predictor_type):
-            return ensemble_members(self.predictor_type, self.num_ensemble, ss_type=self.ss_type)
+            return ensemble_members(self.predictor_type, self.num_ensemble, ss_type=self.ss_type,
+                                    config=getattr(self, "config", None))
         return original(self)
 
     get_ensemble.__wrapped__ = original  # type: ignore[attr-defined]
