@@ -70,7 +70,7 @@ def _leaves_from_arrays(left: np.ndarray, right: np.ndarray, feat: np.ndarray, t
 
 
 def xgboost_leaves(booster) -> Leaves:
-    """Leaves of a (single-output, gbtree) XGBoost booster, from its JSON dump."""
+    """Leaves of a (single-output, gbtree) XGBoost booster, read from its UBJSON serialisation."""
     from naslib_anb.surrogates._ubjson import loads
 
     model = loads(booster.save_raw("ubj"))
@@ -252,16 +252,6 @@ class TableModel:
         idx = (codes[:, self.stages] * self.strides).sum(axis=2) + self.offsets  # (n, G)
         return self.table[idx].sum(axis=1) + self.base
 
-    @property
-    def nbytes(self) -> int:
-        return int(self.table.nbytes)
-
 
 def compile_members(leaf_sets: Iterable[Leaves]) -> TableModel:
     return TableModel([tabulate(lv) for lv in leaf_sets])
-
-
-def check_codes(codes: np.ndarray) -> None:
-    if codes.ndim != 2 or codes.shape[1] != NUM_STAGES:
-        raise ModelFileError(f"stage codes must have shape (n, {NUM_STAGES}), got {codes.shape}")
-

@@ -52,9 +52,8 @@ def member_folds(n: int, members: int, n_folds: int, seed: int) -> list[tuple[np
     """(train, val) index pairs: member i holds out fold i mod n_folds of a seeded KFold."""
     from sklearn.model_selection import KFold
 
-    k = max(n_folds, 2)
-    folds = list(KFold(n_splits=k, shuffle=True, random_state=seed).split(np.arange(n)))
-    return [folds[i % k] for i in range(members)]
+    folds = list(KFold(n_splits=n_folds, shuffle=True, random_state=seed).split(np.arange(n)))
+    return [folds[i % n_folds] for i in range(members)]
 
 
 def fit_ensemble(records: Sequence[Record], target: str, cfg: FitConfig) -> tuple[SurrogateEnsemble, dict]:
