@@ -10,7 +10,9 @@ SLURM job array, 4 GPUs per architecture (torchrun inside each array task):
         cpus_per_task=32 timeout_min=2880 slurm_array_parallelism=6
 
 Rerunning the same command resumes: finished architectures are skipped, interrupted ones resume
-from their last epoch, failed ones are retried up to --max-retries. See docs/training.md.
+from their last epoch, failed ones are retried up to --max-retries. The printed status lists
+architectures skipped by the memory filter ("skipped") and given up after --max-retries
+("gave_up") apart from "pending"; the exit status is 1 only while some are pending. See docs/training.md.
 """
 from __future__ import annotations
 
@@ -73,6 +75,8 @@ def main(argv=None) -> int:
         return 2
     res.pop("outcomes", None)
     print(json.dumps(res, indent=1))
+    # skipped (memory filter) and given-up architectures are final and listed in the output; only
+    # architectures still waiting to be trained or retried make the exit status 1
     return 0 if res.get("pending", 0) == 0 or args.no_wait else 1
 
 

@@ -49,9 +49,9 @@ def test_failures_are_recorded_and_retried_then_given_up(tmp_path):
     st = run_collection(spec, executor="inline")
     assert st["done"] == 0 and set(st["failed"].values()) == {1}
     st = run_collection(spec, executor="inline")
-    assert set(st["failed"].values()) == {2}
+    assert st["failed"] == {} and set(st["gave_up"].values()) == {2} and st["pending"] == 0
     st = run_collection(spec, executor="inline")  # attempts > max_retries: not tried again
-    assert st["outcomes"] == {} and set(st["failed"].values()) == {2}
+    assert st["outcomes"] == {} and set(st["gave_up"].values()) == {2} and st["pending"] == 0
     err = json.loads(next((tmp_path / "out" / "state").glob("*.json")).read_text())["error"]
     assert "no_such_data" in err
 
@@ -133,3 +133,92 @@ def test_slurm_job_array_submission_with_fake_sbatch(tmp_path, monkeypatch):
     script = (tmp_path / "submitted.sh").read_text()
     assert "#SBATCH --array=0-2%2" in script and "#SBATCH --partition=gpu" in script
     assert "#SBATCH --gpus-per-node=4" in script
+
+
+def _load_runner():
+    import importlib.util
+
+    sp = importlib.util.spec_from_file_location("collect_runner", REPO / "runners" / "collect.py")
+    mod = importlib.util.module_from_spec(sp)
+    sp.loader.exec_module(mod)
+    return mod
+
+
+def test_memory_skipped_archs_are_final_not_failed(tmp_path, monkeypatch, capsys):
+    """An arch over the memory limit is recorded as skipped (not failed, not retried, not pending),
+    in-process and through torchrun's launcher, and the runner then exits 0."""
+    pytest.importorskip("torch")
+    from naslib_anb.training import engine, launch, load_config
+
+    calls = []
+
+    def probe(cfg, model, env, num_classes):
+        calls.append(1)
+        return 99.0
+
+    monkeypatch.setattr(engine, "train_memory_gb", probe)  # no GPU here: pretend the probe ran
+    cfg = load_config(TINY, {"num_classes": 4, "max_train_memory_gb": 1.0, "data_dir": str(tmp_path / "none")})
+    spec = CollectSpec(str(tmp_path / "out"), 2, seed=0, config=cfg.to_dict(), max_retries=3)
+    st = run_collection(spec, executor="inline")
+    assert set(st["outcomes"].values()) == {"skipped_memory"} and len(calls) == 2
+    assert st["failed"] == {} and st["gave_up"] == {} and st["pending"] == 0
+    assert set(st["skipped"].values()) == {"skipped_memory"} and len(st["skipped"]) == 2
+    st = run_collection(spec, executor="inline")
+    assert st["outcomes"] == {} and len(calls) == 2  # never retried
+    rc = _load_runner().main(["--n", "2", "--seed", "0", "--config", str(TINY), "--out", str(tmp_path / "out"),
+                              "--executor", "inline", "--max-retries", "3", "--set", "num_classes=4",
+                              "max_train_memory_gb=1.0", f"data_dir={tmp_path / 'none'}"])
+    assert rc == 0 and '"skipped"' in capsys.readouterr().out
+
+    # torchrun path: the launcher returns None on skipped.json (a result would be returned instead)
+    def fake_run(cmd, **kw):
+        out = Path(cmd[cmd.index("--out") + 1])
+        (out / "skipped.json").write_text("{}")
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(launch.subprocess, "run", fake_run)
+    assert launch.run_torchrun(cfg, "x", tmp_path / "tr", 2) is None
+    assert not list((tmp_path / "tr").glob("*.yaml"))  # the private launch config is removed
+    spec2 = CollectSpec(str(tmp_path / "out2"), 1, seed=0, config=cfg.to_dict(), nproc=2)
+    st = run_collection(spec2, executor="inline")
+    assert list(st["outcomes"].values()) == ["skipped_memory"] and st["failed"] == {} and st["pending"] == 0
+
+
+def test_stale_locks_break_once_and_heartbeat_keeps_a_lock_fresh(tmp_path):
+    from naslib_anb.training.collect import _Heartbeat, _try_lock
+
+    lock = tmp_path / "locks" / "a.lock"
+    lock.parent.mkdir()
+    lock.write_text(json.dumps({"host": "another-host", "pid": 1}))
+    assert _try_lock(lock, ttl=600) is None  # fresh heartbeat: held
+    old = time.time() - 3600
+    os.utime(lock, (old, old))
+    ino = _try_lock(lock, ttl=600)
+    assert ino is not None and json.loads(lock.read_text())["pid"] == os.getpid()
+    assert sorted(p.name for p in lock.parent.iterdir()) == ["a.lock"]  # stale copy and temp file gone
+    assert _try_lock(lock, ttl=600) is None  # now ours and fresh
+    os.utime(lock, (old, old))
+    with _Heartbeat(lock, ino, interval=0.05):
+        deadline = time.time() + 5
+        while lock.stat().st_mtime < old + 10 and time.time() < deadline:
+            time.sleep(0.02)
+        assert time.time() - lock.stat().st_mtime < 60  # touched by the heartbeat
+    assert not lock.exists()  # released on exit
+    # a lock of a dead process on this host is stale at once
+    import socket
+
+    lock.write_text(json.dumps({"host": socket.gethostname(), "pid": 2**22 + 12345}))
+    assert _try_lock(lock, ttl=600) is not None
+
+
+def test_cleanup_keeps_young_temp_files(tmp_path):
+    from naslib_anb.training.collect import _cleanup_tmp
+
+    (tmp_path / "results").mkdir()
+    young, orphan = tmp_path / "results" / "a.json.1.tmp", tmp_path / "results" / "b.json.2.tmp"
+    young.write_text("x")
+    orphan.write_text("x")
+    old = time.time() - 2 * 3600
+    os.utime(orphan, (old, old))
+    _cleanup_tmp(tmp_path)
+    assert young.exists() and not orphan.exists()

@@ -168,6 +168,10 @@ def test_sweep_isolated_failures_crash_resume(tmp_path):
     # a different protocol in the same directory is refused, not mixed
     with pytest.raises(ConfigError, match="different protocol"):
         run_sweep(ents, cfg.replace(resolution=64), out, progress=False)
+    # another device label (an H200 sweep into an H100 directory) is refused before anything runs
+    label = read_records(out)[0].config["label"]
+    with pytest.raises(ConfigError, match=f"label: {label!r} there, 'h200' now"):
+        run_sweep(ents, cfg.replace(label="h200"), out, progress=False)
 
 
 def test_oom_is_recorded_in_process(tmp_path):

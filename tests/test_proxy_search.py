@@ -92,6 +92,50 @@ def test_two_point_grid_on_ray_tune(tmp_path):  # 25-45 s on 2 cores, most of it
     summary = run_proxy_search(spec, grid, cpus_per_trial=1, num_cpus=2)
     assert len(summary["trials"]) == 2 and all(t["error"] is None for t in summary["trials"])
     assert summary["best"] is not None and summary["best"]["complete"]
-    assert -1 <= summary["best"]["tau"] <= 1
+    from scipy.stats import kendalltau
+
+    for t in summary["trials"]:  # each reported tau is the tau of the models that trial really trained
+        acc = [json.loads((tmp_path / "out" / t["candidate"] / f"model_{i:03d}" / "result.json").read_text())
+               ["metrics"]["val_top1"] for i in range(3)]
+        want = kendalltau(acc, ref).statistic
+        assert t["tau"] == pytest.approx(want if np.isfinite(want) else 0.0)
+    feasible = [t for t in summary["trials"] if t["complete"] and t["mean_gpu_h"] <= 1.0]
+    top = max(t["tau"] for t in feasible)
+    assert summary["best"]["tau"] == top and summary["best"]["candidate"] in {
+        t["candidate"] for t in feasible if t["tau"] == top}
     on_disk = json.loads((tmp_path / "out" / "proxy_search.json").read_text())
     assert on_disk["best"]["candidate"] == summary["best"]["candidate"]
+
+
+def test_trial_drops_a_memory_skipped_model(monkeypatch):
+    """A reference model skipped by the memory filter leaves this candidate's tau (and its time) out."""
+    pytest.importorskip("ray")
+    from ray import tune
+
+    from naslib_anb.training import TrainConfig, proxy_search
+
+    reports = []
+    monkeypatch.setattr(tune, "report", lambda m: reports.append(m))
+    accs = {"a": 70.0, "b": None, "c": 60.0, "d": 65.0}  # b: skipped for memory
+    monkeypatch.setattr(proxy_search, "train_one",
+                        lambda cfg, arch, out, nproc: None if accs[arch] is None else (accs[arch], 0.5))
+    spec = proxy_search.ProxySearchSpec(TrainConfig(val_last_epochs=1).to_dict(), list(accs), [3.0, 1.0, 1.0, 2.0], "unused")
+    cand = {"batch_size": 8, "epochs": 2, "start_ramp": 0, "end_ramp": 1, "min_res": 32, "max_res": 48}
+    proxy_search.proxy_trial({"spec": proxy_search.asdict(spec), "candidate": cand})
+    last = reports[-1]
+    assert last["complete"] and last["skipped"] == ["b"] and last["models_trained"] == 3
+    assert last["tau"] == pytest.approx(1.0)  # 70 > 65 > 60 against 3 > 2 > 1: the skipped model is gone
+    assert last["mean_gpu_h"] == pytest.approx(0.5)
+    assert reports[1]["time_lower_gpu_h"] == pytest.approx(0.5 / 3)  # 3 models can still count
+
+
+def test_kendall_tau_nan_policy():
+    """One tau for training and profiling: non-finite pairs dropped, < 2 pairs NaN, a constant side 0."""
+    import math
+
+    from naslib_anb.profiling.analysis import kendall_tau as ktp
+
+    assert ktp is kendall_tau
+    assert kendall_tau([1.0, float("nan"), 3.0, 2.0], [1.0, 5.0, 3.0, 2.0]) == pytest.approx(1.0)
+    assert math.isnan(kendall_tau([1.0], [2.0])) and math.isnan(kendall_tau([1.0, np.inf], [1.0, 2.0]))
+    assert kendall_tau([5.0, 5.0, 5.0], [1.0, 2.0, 3.0]) == 0.0

@@ -164,3 +164,37 @@ def test_reference_recipe_paths_run(image_root, tmp_path):
     res = train_arch(cfg, ARCH, tmp_path / "ref", save_weights=False)
     assert res.status == "done" and res.curve[-1]["val_top1"] is not None
     assert res.curve[0]["lr_last"] < res.curve[1]["lr_last"]  # still warming up in epoch 0
+
+
+def test_resume_and_finished_run_refuse_another_recipe(image_root, tmp_path):
+    """A checkpoint or result.json of another recipe or GPU count is refused, naming what differs;
+    config.yaml is written only by a fresh run; a finished run reports its own world size."""
+    torch = pytest.importorskip("torch")
+    from naslib_anb.training import train_arch
+    from naslib_anb.training.engine import recipe_key
+
+    cfg = _cfg(image_root)
+    run = tmp_path / "ck"
+    run.mkdir()
+    (run / "config.yaml").write_text("original\n")
+    torch.save({"arch": ARCH, "config": cfg.replace(lr=0.1).to_dict(), "world_size": 1}, run / "checkpoint.pt")
+    with pytest.raises(ConfigError, match=r"different recipe \(lr: 0\.1 there"):
+        train_arch(cfg, ARCH, run)
+    assert (run / "config.yaml").read_text() == "original\n"  # a resume never rewrites it
+    torch.save({"arch": ARCH, "config": cfg.replace(data_dir="/elsewhere", num_workers=3).to_dict(),
+                "world_size": 2}, run / "checkpoint.pt")  # paths/workers may differ, the GPU count not
+    with pytest.raises(ConfigError, match="world_size 2"):
+        train_arch(cfg, ARCH, run)
+
+    done = tmp_path / "done"
+    done.mkdir()
+    rec = {"metrics": {"val_top1": 50.0, "val_top5": 90.0, "train_time": 10.0},
+           "training": {"recipe_config": recipe_key(cfg.replace(epochs=3)), "world_size": 4, "global_batch": 32}}
+    (done / "result.json").write_text(json.dumps(rec))
+    with pytest.raises(ConfigError, match=r"different recipe \(epochs: 3 there, 2 now"):
+        train_arch(cfg, ARCH, done)
+    rec["training"]["recipe_config"] = recipe_key(cfg.replace(data_dir="/elsewhere"))
+    (done / "result.json").write_text(json.dumps(rec))
+    res = train_arch(cfg, ARCH, done)
+    assert res.val_top1 == 50.0 and res.world_size == 4 and res.global_batch == 32
+    assert not (done / "config.yaml").exists()

@@ -98,7 +98,7 @@ def build_model(
         drop_path_rate=float(drop_path_rate),
         **kw,
     )
-    if init == "anb" and kw.get("device") != "meta" and str(kw.get("device", "")) != "meta":
+    if init == "anb" and str(kw.get("device", "")) != "meta":  # str: a torch.device or a string
         _init_anb(model)
     return model
 

@@ -8,6 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from naslib_anb.profiling.sweep import read_records
+from naslib_anb.training.ranking import kendall_tau  # noqa: F401 - the shared tau (NaN policy documented there)
 
 
 def summary_table(out_dir: str | Path):
@@ -34,11 +35,3 @@ def run_to_run(dirs: Sequence[str | Path], column: str = "throughput_mean") -> d
     return {"column": column, "runs": len(dirs), "archs": len(common),
             "median_range_rel": float(np.median(rr)), "max_range_rel": float(np.max(rr)),
             "mean_range_rel": float(np.mean(rr)), "per_arch": per}
-
-
-def kendall_tau(a: Sequence[float], b: Sequence[float]) -> float:
-    from scipy.stats import kendalltau
-
-    x, y = np.asarray(a, float), np.asarray(b, float)
-    ok = np.isfinite(x) & np.isfinite(y)
-    return float(kendalltau(x[ok], y[ok]).statistic)

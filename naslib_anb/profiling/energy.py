@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional
 
 from naslib_anb.profiling.config import ProfileConfig
 from naslib_anb.profiling.errors import DeviceUnavailableError
+from naslib_anb.profiling.timing import pop_std
 
 log = logging.getLogger(__name__)
 
@@ -168,13 +169,10 @@ def measure_energy(model: Callable, x: Any, cfg: ProfileConfig, nvml: NvmlDevice
     gross = [w["gross_j_per_image"] for w in windows]
     net = [w["net_j_per_image"] for w in windows]
 
-    def _sd(v: list[float]) -> float:
-        return statistics.pstdev(v) if len(v) > 1 else 0.0
-
     return {
         "method": "nvml_total_energy_counter", "unit": "J per image",
-        "gross_j_per_image_mean": statistics.fmean(gross), "gross_j_per_image_std": _sd(gross),
-        "net_j_per_image_mean": statistics.fmean(net), "net_j_per_image_std": _sd(net),
+        "gross_j_per_image_mean": statistics.fmean(gross), "gross_j_per_image_std": pop_std(gross),
+        "net_j_per_image_mean": statistics.fmean(net), "net_j_per_image_std": pop_std(net),
         "idle_power_w": idle_power_w, "batch_size": batch, "windows": windows,
         "mean_power_w": statistics.fmean(w["mean_power_w"] for w in windows),
         "wall_throughput_mean": statistics.fmean(w["wall_throughput"] for w in windows),

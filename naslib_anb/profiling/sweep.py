@@ -4,8 +4,8 @@
   ``<out_dir>/runs/<timestamp>.json`` describing each invocation.
 * Resume: an architecture with a file is skipped; failed ones (``status: "error"``) are
   retried only with ``retry_failed``. Measured data is never overwritten, and a directory
-  measured under a different protocol (device, precision, resolution, batch, threads)
-  is refused rather than mixed.
+  measured under a different protocol (device and its resolved label, precision, resolution,
+  batch, threads, model factory, classes) is refused rather than mixed.
 * Isolation: each group runs in a new ``spawn``-ed process of a
   :class:`concurrent.futures.ProcessPoolExecutor` (``max_tasks_per_child=1``), so CUDA
   state, memory fragmentation or a crash cannot leak into the next group. When a worker
@@ -33,9 +33,10 @@ from naslib_anb.profiling.worker import check_device, measure_group
 
 log = logging.getLogger(__name__)
 
-#: Config fields that define the protocol; records under different values are not mixed.
-PROTOCOL_FIELDS = ("device", "precision", "channels_last", "resolution", "batch_size",
-                   "latency_batch_size", "threads", "activation")
+#: Config fields that define the protocol; records under different values are not mixed. ``label``
+#: is the resolved device label (e.g. "h100" vs "h200"), so two GPU models never share a directory.
+PROTOCOL_FIELDS = ("device", "label", "precision", "channels_last", "resolution", "batch_size",
+                   "latency_batch_size", "threads", "activation", "model_factory", "num_classes")
 
 
 @dataclass
@@ -98,6 +99,9 @@ def run_sweep(entries: Sequence[Entry], cfg: ProfileConfig, out_dir: str | Path,
     out.mkdir(parents=True, exist_ok=True)
     bases = dict(bases or {})
     result = SweepResult(out)
+    if cfg.label is None:  # resolved before the protocol check, so the label is part of it
+        cfg = cfg.replace(label=resolve_label(cfg))
+    label = cfg.label
     todo: list[tuple[Entry, int]] = []
     for e in entries:
         path = out / e.filename
@@ -118,9 +122,6 @@ def run_sweep(entries: Sequence[Entry], cfg: ProfileConfig, out_dir: str | Path,
     if not todo:
         return result
     check_device(cfg)
-    if cfg.label is None:
-        cfg = cfg.replace(label=resolve_label(cfg))
-    label = cfg.label
     cfg_dict = cfg.to_dict()
 
     def item(e: Entry, attempt: int) -> tuple[str, Optional[str], Any, int]:

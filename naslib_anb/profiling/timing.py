@@ -44,7 +44,7 @@ class Timing:
     def throughput_summary(self) -> dict[str, Any]:
         vals = self.repeat_throughput
         flat = sorted(v for r in self.per_iter_ms for v in r)
-        return {"throughput_mean": statistics.fmean(vals), "throughput_std": _std(vals),
+        return {"throughput_mean": statistics.fmean(vals), "throughput_std": pop_std(vals),
                 "unit": "img/s", "batch_size": self.batch, "iters": self.iters,
                 "warmup_iters": self.warmup_iters, "repeats": vals, "method": self.method,
                 # robust to a few slow batches (host jitter): batch / median batch time
@@ -54,14 +54,14 @@ class Timing:
     def latency_summary(self) -> dict[str, Any]:
         vals = self.repeat_ms
         flat = sorted(v for r in self.per_iter_ms for v in r)
-        return {"latency_mean": statistics.fmean(vals), "latency_std": _std(vals),
+        return {"latency_mean": statistics.fmean(vals), "latency_std": pop_std(vals),
                 "unit": "ms per batch", "batch_size": self.batch, "iters": self.iters,
                 "warmup_iters": self.warmup_iters, "repeats": vals,
                 "p50": _pct(flat, 50), "p90": _pct(flat, 90), "p99": _pct(flat, 99),
                 "min": flat[0], "method": self.method}
 
 
-def _std(vals: list[float]) -> float:
+def pop_std(vals: list[float]) -> float:
     """Population std over repeats (0.0 for a single repeat), as the dataset's *_std fields."""
     return statistics.pstdev(vals) if len(vals) > 1 else 0.0
 

@@ -7,11 +7,15 @@ Layout of ``out_dir`` (every file written atomically):
 - ``results/result_<arch>.json``  one ANB-schema record per finished architecture (``naslib-anb fit out/results``)
 - ``curves/<arch>.json``  its learning curve
 - ``runs/<arch>/``        checkpoints of the architecture in progress (resume after a kill)
-- ``state/<arch>.json``   attempts and the last error of a failing architecture
-- ``locks/<arch>.lock``   held while one worker trains an architecture
+- ``state/<arch>.json``   attempts and the last error of a failing architecture, or the memory
+  filter's verdict (``{"skipped": "skipped_memory", ...}``) of a skipped one
+- ``locks/<arch>.lock``   held while one worker trains an architecture; its holder touches it
+  (heartbeat) every ``lock_ttl_s / 10`` s, and a lock untouched for ``lock_ttl_s`` is stale
 
 Idempotent and resumable: a rerun skips finished architectures, resumes interrupted ones from
 their last epoch, retries failed ones up to ``max_retries`` and never trains one twice at once.
+Architectures skipped by the memory filter, or given up after ``max_retries``, are final and
+reported separately (:func:`status`), not as pending.
 """
 from __future__ import annotations
 
@@ -21,8 +25,10 @@ import math
 import os
 import shutil
 import socket
+import threading
 import time
 import traceback
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -92,7 +98,7 @@ class CollectSpec:
     nproc: int = 1  # torchrun processes per architecture (GPUs per job)
     max_retries: int = 2
     exclude: list[str] = field(default_factory=list)
-    lock_ttl_s: float = 48 * 3600.0  # a lock from another host older than this is stale
+    lock_ttl_s: float = 600.0  # a lock whose heartbeat (mtime) is older than this is stale
 
     def plan_key(self) -> dict[str, Any]:
         return {"n": self.n, "seed": self.seed, "sampler": self.sampler, "exclude": sorted(self.exclude)}
@@ -167,53 +173,147 @@ def _pid_alive(pid: int, start: Optional[str] = None) -> bool:
     return True
 
 
-def _try_lock(path: Path, ttl: float) -> bool:
-    """Take the per-architecture lock, or break it if its holder is dead (same host) or it is older than ttl.
+def _lock_owner() -> dict[str, Any]:
+    st = _proc_stat(os.getpid())
+    return {"host": socket.gethostname(), "pid": os.getpid(), "start": st[1] if st else None, "time": time.time()}
+
+
+def _try_lock(path: Path, ttl: float) -> Optional[int]:
+    """Take the per-architecture lock; return its inode (our identity), or None if another holds it.
 
     The lock file is written complete under a temporary name and hard-linked into place, so it is
-    created atomically with its content and a kill can never leave an empty lock behind.
+    created atomically with its content and a kill can never leave an empty lock behind. A lock is
+    stale when its holder is dead (same host) or its mtime (the holder's heartbeat) is older than
+    ``ttl``. A stale lock is broken by renaming it to a unique name: of several workers that judged
+    it stale only one rename succeeds; the others find it gone and race on ``link``, which only one
+    wins. A worker whose rename caught a *fresh* lock (re-taken between its check and its rename)
+    puts it back and gives up.
     """
     import tempfile
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    st = _proc_stat(os.getpid())
-    me = {"host": socket.gethostname(), "pid": os.getpid(), "start": st[1] if st else None, "time": time.time()}
+    me = _lock_owner()
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     with os.fdopen(fd, "w") as f:
         json.dump(me, f)
     try:
-        for _ in range(2):
+        for _ in range(3):
             try:
                 os.link(tmp, path)
-                return True
+                return os.stat(tmp).st_ino
             except FileExistsError:
+                pass
+            try:
+                st = path.stat()
+                held = json.loads(path.read_text() or "{}")
+            except FileNotFoundError:
+                continue  # released meanwhile: try to take it
+            except (OSError, ValueError):
+                held, st = {}, None
+            age = math.inf if st is None else time.time() - st.st_mtime
+            dead = held.get("host") == me["host"] and not _pid_alive(int(held.get("pid", -1)), held.get("start"))
+            if not (dead or age > ttl):
+                return None
+            stale = path.with_name(f"{path.name}.stale.{uuid.uuid4().hex}")
+            try:
+                os.rename(path, stale)
+            except FileNotFoundError:
+                continue  # another worker broke it first
+            if st is not None and os.stat(stale).st_ino != st.st_ino:
+                # we moved a lock taken after our check: restore it unless yet another worker holds one now
                 try:
-                    held = json.loads(path.read_text() or "{}")
-                    age = time.time() - path.stat().st_mtime
-                except (OSError, ValueError):
-                    held, age = {}, math.inf
-                dead = held.get("host") == me["host"] and not _pid_alive(int(held.get("pid", -1)), held.get("start"))
-                if not (dead or age > ttl):
-                    return False
-                path.unlink(missing_ok=True)
-        return False
+                    os.link(stale, path)
+                except FileExistsError:
+                    pass
+                os.unlink(stale)
+                return None
+            log.warning("broke stale lock %s (holder %s, heartbeat %.0f s old)", path, held, age)
+            os.unlink(stale)
+        return None
     finally:
         os.unlink(tmp)
 
 
-def _attempts(lay: Layout, a: str) -> int:
+def _owns(path: Path, ino: int) -> bool:
+    try:
+        return os.stat(path).st_ino == ino
+    except OSError:
+        return False
+
+
+class _Heartbeat:
+    """Touch our lock every ``interval`` s while an architecture trains, so others see it is alive."""
+
+    def __init__(self, path: Path, ino: int, interval: float):
+        self.path, self.ino, self.interval = path, ino, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lock-heartbeat-{path.name}", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            if _owns(self.path, self.ino):
+                try:
+                    os.utime(self.path)
+                except OSError as exc:  # noqa: PERF203 - a failed touch only risks a later break
+                    log.warning("heartbeat on %s failed: %r", self.path, exc)
+
+    def __enter__(self) -> "_Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+        if _owns(self.path, self.ino):  # never delete a lock another worker took over
+            self.path.unlink(missing_ok=True)
+
+
+def _state(lay: Layout, a: str) -> dict[str, Any]:
     p = lay.state(a)
-    return json.loads(p.read_text())["attempts"] if p.is_file() else 0
+    return json.loads(p.read_text()) if p.is_file() else {}
+
+
+def _attempts(lay: Layout, a: str) -> int:
+    return int(_state(lay, a).get("attempts", 0))
+
+
+def _final(lay: Layout, a: str, max_retries: Optional[int]) -> Optional[str]:
+    """"skipped_memory" / "gave_up" for an architecture that will not be tried again, else None.
+
+    ``max_retries`` None: the limit recorded with the last failure (a rerun with a larger
+    ``max_retries`` tries given-up architectures again)."""
+    st = _state(lay, a)
+    if st.get("skipped"):
+        return str(st["skipped"])
+    limit = max_retries if max_retries is not None else st.get("max_retries", CollectSpec.max_retries)
+    if int(st.get("attempts", 0)) > int(limit):
+        return "gave_up"
+    return None
 
 
 def status(spec_or_dir: Any) -> dict[str, Any]:
-    root = Path(spec_or_dir.out_dir if isinstance(spec_or_dir, CollectSpec) else spec_or_dir)
+    """Progress: ``pending`` counts only architectures still to be trained (or retried); those
+    skipped by the memory filter and those given up after ``max_retries`` are listed apart."""
+    if isinstance(spec_or_dir, CollectSpec):
+        root, max_retries = Path(spec_or_dir.out_dir), spec_or_dir.max_retries
+    else:
+        root, max_retries = Path(spec_or_dir), None
     plan = json.loads((root / "plan.json").read_text())
     lay = Layout(root)
-    done = [a for a in plan["archs"] if lay.result(a).is_file()]
-    failed = {a: _attempts(lay, a) for a in plan["archs"] if not lay.result(a).is_file() and lay.state(a).is_file()}
-    return {"planned": len(plan["archs"]), "done": len(done), "failed": failed,
-            "pending": len(plan["archs"]) - len(done)}
+    done, skipped, gave_up, failed = [], {}, {}, {}
+    for a in plan["archs"]:
+        if lay.result(a).is_file():
+            done.append(a)
+            continue
+        fin = _final(lay, a, max_retries)
+        if fin == "gave_up":
+            gave_up[a] = _attempts(lay, a)
+        elif fin is not None:
+            skipped[a] = fin
+        elif lay.state(a).is_file():
+            failed[a] = _attempts(lay, a)
+    return {"planned": len(plan["archs"]), "done": len(done), "failed": failed, "skipped": skipped,
+            "gave_up": gave_up, "pending": len(plan["archs"]) - len(done) - len(skipped) - len(gave_up)}
 
 
 def collect_chunk(spec_dict: dict[str, Any], archs: Sequence[str]) -> dict[str, str]:
@@ -228,51 +328,67 @@ def collect_chunk(spec_dict: dict[str, Any], archs: Sequence[str]) -> dict[str, 
         if lay.result(a).is_file():
             outcome[a] = "done"
             continue
-        if _attempts(lay, a) > spec.max_retries:
-            outcome[a] = "gave_up"
+        fin = _final(lay, a, spec.max_retries)
+        if fin is not None:
+            outcome[a] = fin
             continue
-        if not _try_lock(lay.lock(a), spec.lock_ttl_s):
+        ino = _try_lock(lay.lock(a), spec.lock_ttl_s)
+        if ino is None:
             outcome[a] = "locked"
             continue
-        try:
-            if lay.result(a).is_file():  # finished by another worker between the check and the lock
-                outcome[a] = "done"
-                continue
-            run = lay.run(a)
-            if spec.nproc > 1:
-                from naslib_anb.training.launch import run_torchrun
-
-                run_torchrun(cfg, a, run, spec.nproc)
-            else:
-                from naslib_anb.training.engine import train_arch
-
-                train_arch(cfg, a, run)
-            if (run / "skipped.json").is_file():
-                atomic_write_json(lay.state(a), {"attempts": spec.max_retries + 1, "error": "skipped_memory",
-                                                 "detail": json.loads((run / "skipped.json").read_text())})
-                outcome[a] = "skipped_memory"
-                continue
-            rec = json.loads((run / "result.json").read_text())
-            atomic_write_json(lay.curve(a), json.loads((run / "curve.json").read_text()))
-            atomic_write_json(lay.result(a), rec)  # the result goes last: its presence means done
-            (run / "checkpoint.pt").unlink(missing_ok=True)
-            lay.state(a).unlink(missing_ok=True)
-            outcome[a] = "trained"
-        except Exception as exc:  # noqa: BLE001 - recorded as data, retried on the next run
-            n = _attempts(lay, a) + 1
-            atomic_write_json(lay.state(a), {"attempts": n, "error": repr(exc)[:2000],
-                                             "traceback": traceback.format_exc()[-4000:]})
-            log.warning("%s failed (attempt %d): %r", a, n, exc)
-            outcome[a] = "failed"
-        finally:
-            lay.lock(a).unlink(missing_ok=True)
+        with _Heartbeat(lay.lock(a), ino, min(60.0, spec.lock_ttl_s / 10)):
+            outcome[a] = _train_locked(spec, cfg, lay, a)
     return outcome
 
 
-def _cleanup_tmp(root: Path) -> None:
+def _train_locked(spec: CollectSpec, cfg: Any, lay: Layout, a: str) -> str:
+    """Train ``a`` (its lock held) and file the outcome: trained, skipped_memory, failed or done."""
+    try:
+        if lay.result(a).is_file():  # finished by another worker between the check and the lock
+            return "done"
+        run = lay.run(a)
+        if spec.nproc > 1:
+            from naslib_anb.training.launch import run_torchrun
+
+            rec = run_torchrun(cfg, a, run, spec.nproc)
+            skipped = rec is None
+        else:
+            from naslib_anb.training.engine import train_arch
+
+            res = train_arch(cfg, a, run)
+            skipped = res.status == "skipped_memory"
+            rec = None if skipped else json.loads((run / "result.json").read_text())
+        if skipped:  # final, not a failure: the memory filter gives the same verdict every time
+            detail = json.loads((run / "skipped.json").read_text()) if (run / "skipped.json").is_file() else {}
+            atomic_write_json(lay.state(a), {"skipped": "skipped_memory", "detail": detail})
+            return "skipped_memory"
+        atomic_write_json(lay.curve(a), json.loads((run / "curve.json").read_text()))
+        atomic_write_json(lay.result(a), rec)  # the result goes last: its presence means done
+        (run / "checkpoint.pt").unlink(missing_ok=True)
+        lay.state(a).unlink(missing_ok=True)
+        return "trained"
+    except Exception as exc:  # noqa: BLE001 - recorded as data, retried on the next run
+        n = _attempts(lay, a) + 1
+        atomic_write_json(lay.state(a), {"attempts": n, "max_retries": spec.max_retries,
+                                         "error": repr(exc)[:2000], "traceback": traceback.format_exc()[-4000:]})
+        log.warning("%s failed (attempt %d): %r", a, n, exc)
+        return "failed"
+
+
+TMP_MAX_AGE_S = 3600.0
+
+
+def _cleanup_tmp(root: Path, max_age_s: float = TMP_MAX_AGE_S) -> None:
+    """Remove temp files (of killed writers) older than ``max_age_s``; younger ones may belong to a
+    worker that is still running, and an orphan is harmless until then."""
+    now = time.time()
     for sub in ("results", "curves", "state", "locks"):
         for p in (root / sub).glob("*.tmp"):
-            p.unlink(missing_ok=True)
+            try:
+                if now - p.stat().st_mtime > max_age_s:
+                    p.unlink(missing_ok=True)
+            except FileNotFoundError:
+                pass
 
 
 def run_collection(spec: CollectSpec, executor: str = "local", chunk_size: int = 1, wait: bool = True,
@@ -290,7 +406,7 @@ def run_collection(spec: CollectSpec, executor: str = "local", chunk_size: int =
     archs = make_plan(spec)
     _cleanup_tmp(root)
     lay = Layout(root)
-    pending = [a for a in archs if not lay.result(a).is_file() and _attempts(lay, a) <= spec.max_retries]
+    pending = [a for a in archs if not lay.result(a).is_file() and _final(lay, a, spec.max_retries) is None]
     chunks = [pending[i:i + chunk_size] for i in range(0, len(pending), chunk_size)]
     outcomes: dict[str, str] = {}
     if chunks and executor == "inline":
@@ -322,8 +438,8 @@ def run_collection(spec: CollectSpec, executor: str = "local", chunk_size: int =
                 except Exception as exc:  # noqa: BLE001 - a crashed job leaves its archs pending
                     log.warning("job %s failed: %r", j.job_id, exc)
         else:
-            return {"submitted": [j.job_id for j in jobs], **status(root)}
-    st = status(root)
+            return {"submitted": [j.job_id for j in jobs], **status(spec)}
+    st = status(spec)
     st["outcomes"] = outcomes
     return st
 

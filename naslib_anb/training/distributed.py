@@ -59,16 +59,6 @@ def all_sum(env: DistEnv, values: list[float]) -> list[float]:
     return t.tolist()
 
 
-def broadcast_object(env: DistEnv, obj: Any) -> Any:
-    if not env.distributed:
-        return obj
-    import torch.distributed as dist
-
-    box = [obj]
-    dist.broadcast_object_list(box, src=0)
-    return box[0]
-
-
 def teardown(env: DistEnv) -> None:
     if env.distributed:
         import torch.distributed as dist

@@ -3,15 +3,16 @@ validation over the last epochs, an atomic checkpoint after every epoch and exac
 
 Files in ``out_dir`` (written by rank 0, atomically):
 
-- ``checkpoint.pt``  model, optimizer, scaler, EMA, next epoch, curve so far, elapsed time, RNG states
+- ``checkpoint.pt``  model, optimizer, scaler, EMA, next epoch, curve so far, elapsed time, recipe, world size
 - ``curve.json``     the learning curve so far (see :func:`curve_json`)
-- ``config.yaml``    the resolved recipe
+- ``config.yaml``    the resolved recipe (written when a fresh run starts, never by a resume)
 - ``result.json``    the ANB-schema record, written last: its presence means "done"
 - ``model.pt``       final weights (state dict), when ``save_weights``
 - ``skipped.json``   instead of a result, when the memory filter rejects the architecture
 """
 from __future__ import annotations
 
+import copy
 import io
 import json
 import logging
@@ -37,6 +38,29 @@ CHECKPOINT = "checkpoint.pt"
 RESULT = "result.json"
 CURVE = "curve.json"
 SKIPPED = "skipped.json"
+
+#: TrainConfig fields that do not change what is trained (paths, loader workers, logging, eval batch,
+#: cuDNN autotuning); they may differ between a run and its resume. Every other field is the recipe.
+NON_RECIPE_FIELDS = ("data_dir", "num_workers", "log_every", "val_batch_size", "cudnn_benchmark")
+
+
+def recipe_key(cfg: TrainConfig) -> dict[str, Any]:
+    """The part of ``cfg`` a checkpoint or a finished result must match to be reused."""
+    return {k: v for k, v in cfg.to_dict().items() if k not in NON_RECIPE_FIELDS}
+
+
+def _check_same_recipe(stored: Any, cfg: TrainConfig, where: Path) -> None:
+    """ConfigError naming every recipe key where ``stored`` (a recipe_key/to_dict) differs from ``cfg``."""
+    if not isinstance(stored, dict):
+        raise ConfigError(f"{where} records no training recipe, so it cannot be reused safely; "
+                          "use a new output directory")
+    now = recipe_key(cfg)
+    old = {k: v for k, v in stored.items() if k not in NON_RECIPE_FIELDS}
+    diff = sorted(k for k in set(now) | set(old) if now.get(k) != old.get(k))
+    if diff:
+        detail = ", ".join(f"{k}: {old.get(k)!r} there, {now.get(k)!r} now" for k in diff)
+        raise ConfigError(f"{where} was trained under a different recipe ({detail}); "
+                          "use a new output directory or the original recipe")
 
 
 @dataclass
@@ -82,7 +106,7 @@ class TrainResult:
                      val_top5=float(self.val_top5), train_time=float(self.train_time),
                      macs_m=cost.macs_m, params_m=cost.params_m)
         obj = rec.to_json()
-        obj["training"] = {"recipe": cfg.name, "seed": cfg.seed, "epochs": cfg.epochs,
+        obj["training"] = {"recipe": cfg.name, "recipe_config": recipe_key(cfg), "seed": cfg.seed, "epochs": cfg.epochs,
                            "world_size": self.world_size, "global_batch": self.global_batch,
                            "best_epoch": self.best_epoch, "device": device,
                            "train_time_gpu_hours": self.train_time * self.world_size / 3600.0,
@@ -101,25 +125,6 @@ def _seed_all(seed: int) -> None:
 def _epoch_seed(cfg: TrainConfig, epoch: int, rank: int) -> int:
     # Reseeding every epoch from (seed, epoch, rank) is what makes a resumed run bit-identical.
     return (cfg.seed * 1_000_003 + epoch * 7919 + rank * 104_729) % 2**31
-
-
-def _rng_state() -> dict[str, Any]:
-    import torch
-
-    st = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "random": random.getstate()}  # noqa: NPY002
-    if torch.cuda.is_available():
-        st["cuda"] = torch.cuda.get_rng_state_all()
-    return st
-
-
-def _set_rng_state(st: dict[str, Any]) -> None:
-    import torch
-
-    torch.set_rng_state(st["torch"])
-    np.random.set_state(st["numpy"])  # noqa: NPY002
-    random.setstate(st["random"])
-    if "cuda" in st and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(st["cuda"])
 
 
 def param_groups(model, weight_decay: float) -> list[dict[str, Any]]:
@@ -149,7 +154,11 @@ def _amp_dtype(cfg: TrainConfig):
 
 
 def probe_memory_gb(cfg: TrainConfig, model, device, num_classes: int) -> float:
-    """Peak GPU memory (GB, 1e9 bytes) of one AMP train step at the probe batch and resolution."""
+    """Peak GPU memory (GB, 1e9 bytes) of one AMP train step at the probe batch and resolution.
+
+    The step runs in train mode and so updates BatchNorm running statistics: pass a copy of the
+    model that is trained afterwards (:func:`train_memory_gb` does).
+    """
     import torch
 
     torch.cuda.reset_peak_memory_stats(device)
@@ -165,6 +174,24 @@ def probe_memory_gb(cfg: TrainConfig, model, device, num_classes: int) -> float:
     del x, y, loss
     torch.cuda.empty_cache()
     return peak
+
+
+def train_memory_gb(cfg: TrainConfig, model, env: D.DistEnv, num_classes: int) -> Optional[float]:
+    """Mean over ranks of the probe's peak memory (inf on OOM), or None where no probe applies
+    (no ``max_train_memory_gb``, or not on CUDA). Probes a deep copy, so ``model`` is unchanged."""
+    import torch
+
+    if cfg.max_train_memory_gb is None or env.device.type != "cuda":
+        return None
+    probe = copy.deepcopy(model)
+    try:
+        peak = probe_memory_gb(cfg, probe, env.device, num_classes)
+    except torch.cuda.OutOfMemoryError:
+        peak = math.inf
+    finally:
+        del probe
+        torch.cuda.empty_cache()
+    return D.all_sum(env, [peak])[0] / env.world  # the same decision on every rank (inf stays inf)
 
 
 def curve_json(arch: Arch, cfg: TrainConfig, curve: list[dict], world: int, complete: bool) -> dict[str, Any]:
@@ -240,9 +267,12 @@ def train_arch(cfg: TrainConfig, arch: Any, out_dir: Any, *, resume: bool = True
                stop_after_epoch: Optional[int] = None) -> TrainResult:
     """Train ``arch`` under ``cfg`` in the current process group (torchrun) or alone.
 
-    Idempotent: a finished ``out_dir`` returns its result without training. With ``resume`` an
-    existing checkpoint is continued. ``stop_after_epoch`` ends the process's work after that
-    epoch's checkpoint (used to test resume); the run is then incomplete and returns status "partial".
+    Idempotent: a finished ``out_dir`` returns its result without training (ConfigError if it was
+    trained under another recipe; the result reports its own world size). With ``resume`` an
+    existing checkpoint is continued, only under the same recipe (:func:`recipe_key`) and world
+    size, else ConfigError naming the differing keys. ``stop_after_epoch`` ends the process's work
+    after that epoch's checkpoint (used to test resume); the run is then incomplete and returns
+    status "partial".
     """
     import torch
 
@@ -254,14 +284,21 @@ def train_arch(cfg: TrainConfig, arch: Any, out_dir: Any, *, resume: bool = True
     env = D.setup()
     world = env.world
     global_batch = cfg.batch_size * world
+    ckpt_path = out / CHECKPOINT
     done = read_result(out)
     if done is not None:
+        tr = done.get("training") or {}
+        _check_same_recipe(tr.get("recipe_config"), cfg, out / RESULT)
+        rec_world = int(tr.get("world_size", world))  # the GPU count the result was trained with
         return TrainResult(str(arch), "done", done["metrics"]["val_top1"], done["metrics"]["val_top5"],
-                           done["metrics"]["train_time"], done.get("training", {}).get("best_epoch"), world,
-                           global_batch, out_dir=str(out))
+                           done["metrics"]["train_time"], tr.get("best_epoch"), rec_world,
+                           int(tr.get("global_batch", cfg.batch_size * rec_world)),
+                           peak_memory_gb=tr.get("peak_memory_gb"), out_dir=str(out))
+    resuming = resume and ckpt_path.is_file()
     if env.is_main:
         out.mkdir(parents=True, exist_ok=True)
-        cfg.save(out / "config.yaml")
+        if not resuming:
+            cfg.save(out / "config.yaml")
     on_cuda = env.device.type == "cuda"
     if on_cuda:
         torch.backends.cudnn.benchmark = cfg.cudnn_benchmark
@@ -273,21 +310,17 @@ def train_arch(cfg: TrainConfig, arch: Any, out_dir: Any, *, resume: bool = True
     _seed_all(cfg.seed)
     model = build_model(arch, activation=cfg.activation, drop_rate=cfg.drop_rate,
                         drop_path_rate=cfg.drop_path_rate, num_classes=num_classes, init=cfg.init).to(env.device)
-    peak_mem = None
-    if on_cuda and cfg.max_train_memory_gb is not None:
-        try:
-            peak_mem = probe_memory_gb(cfg, model, env.device, num_classes)
-        except torch.cuda.OutOfMemoryError:
-            peak_mem = math.inf
-        peak_mem = D.all_sum(env, [peak_mem])[0] / world  # the same decision on every rank (inf stays inf)
-        if peak_mem > cfg.max_train_memory_gb:
-            res = TrainResult(str(arch), "skipped_memory", world_size=world, global_batch=global_batch,
-                              peak_memory_gb=peak_mem, out_dir=str(out))
-            if env.is_main:
-                atomic_write_json(out / SKIPPED, asdict(res))
-            return res
     if cfg.channels_last and on_cuda:
         model = model.to(memory_format=torch.channels_last)
+    peak_mem = train_memory_gb(cfg, model, env, num_classes)
+    if peak_mem is not None and peak_mem > cfg.max_train_memory_gb:
+        res = TrainResult(str(arch), "skipped_memory", world_size=world, global_batch=global_batch,
+                          peak_memory_gb=peak_mem, out_dir=str(out))
+        if env.is_main:
+            atomic_write_json(out / SKIPPED, asdict(res))
+        return res
+    if env.is_main:
+        (out / SKIPPED).unlink(missing_ok=True)  # a verdict under an older limit no longer holds
     opt = make_optimizer(cfg, model)
     use_amp = cfg.amp and on_cuda
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp and cfg.amp_dtype == "float16")
@@ -299,18 +332,21 @@ def train_arch(cfg: TrainConfig, arch: Any, out_dir: Any, *, resume: bool = True
     crit = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
 
     start_epoch, curve, elapsed = 0, [], 0.0
-    ckpt_path = out / CHECKPOINT
-    if resume and ckpt_path.is_file():
+    if resuming:
         ck = torch.load(ckpt_path, map_location=env.device, weights_only=False)
         if ck.get("arch") != str(arch):
             raise ConfigError(f"{ckpt_path} belongs to {ck.get('arch')!r}, not {str(arch)!r}")
+        _check_same_recipe(ck.get("config"), cfg, ckpt_path)
+        if ck.get("world_size") != world:
+            raise ConfigError(f"{ckpt_path} was trained with world_size {ck.get('world_size')!r} (processes/GPUs), "
+                              f"this run has {world}; the global batch and LR would change: resume with "
+                              f"{ck.get('world_size')!r} processes or use a new output directory")
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         scaler.load_state_dict(ck["scaler"])
         if ema is not None and ck.get("ema") is not None:
             ema.load_state_dict(ck["ema"])
         start_epoch, curve, elapsed = ck["epoch"], ck["curve"], ck["elapsed"]
-        _set_rng_state(ck["rng"])
         log.info("resumed %s at epoch %d", arch, start_epoch)
 
     net = model
@@ -361,7 +397,7 @@ def train_arch(cfg: TrainConfig, arch: Any, out_dir: Any, *, resume: bool = True
         if env.is_main:
             state = {"arch": str(arch), "model": model.state_dict(), "optimizer": opt.state_dict(),
                      "scaler": scaler.state_dict(), "ema": ema.state_dict() if ema is not None else None,
-                     "epoch": epoch + 1, "curve": curve, "elapsed": elapsed, "rng": _rng_state(),
+                     "epoch": epoch + 1, "curve": curve, "elapsed": elapsed,
                      "config": cfg.to_dict(), "world_size": world}
             _save_checkpoint(ckpt_path, state)
             atomic_write_json(out / CURVE, curve_json(arch, cfg, curve, world, complete=epoch + 1 == cfg.epochs))

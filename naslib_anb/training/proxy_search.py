@@ -19,6 +19,7 @@ from typing import Any, Mapping, Optional, Sequence
 import numpy as np
 
 from naslib_anb.errors import ConfigError
+from naslib_anb.training.ranking import kendall_tau
 
 KNOBS = ("batch_size", "epochs", "start_ramp", "end_ramp", "min_res", "max_res")
 
@@ -84,15 +85,6 @@ def select_reference_set(macs: Sequence[float], params: Sequence[float], n: int,
     return sorted(chosen, key=lambda i: (X[i, 0], X[i, 1]))
 
 
-def kendall_tau(a: Sequence[float], b: Sequence[float]) -> float:
-    from scipy.stats import kendalltau
-
-    if len(a) < 2:
-        return math.nan
-    t = kendalltau(a, b).statistic
-    return float(t) if np.isfinite(t) else 0.0
-
-
 def tau_upper_bound(acc_p_done: Sequence[float], acc_r: Sequence[float]) -> float:
     """Largest Kendall tau-b any completion of ``acc_p_done`` (first k of n models) can reach.
 
@@ -145,21 +137,31 @@ def candidate_id(c: Mapping[str, int]) -> str:
     return "b{batch_size}_e{epochs}_r{start_ramp}-{end_ramp}_res{min_res}-{max_res}".format(**c)
 
 
-def train_one(cfg, arch: str, out_dir: Path, nproc: int) -> tuple[float, float]:
-    """(val_top1, train GPU-hours) of one model; resumable (the run dir keeps checkpoints)."""
+def train_one(cfg, arch: str, out_dir: Path, nproc: int) -> Optional[tuple[float, float]]:
+    """(val_top1, train GPU-hours) of one model, or None when the memory filter skipped it;
+    resumable (the run dir keeps checkpoints)."""
     if nproc <= 1:
         from naslib_anb.training.engine import train_arch
 
         res = train_arch(cfg, arch, out_dir, save_weights=False)
+        if res.status == "skipped_memory":
+            return None
         return float(res.val_top1), float(res.train_time) * res.world_size / 3600.0
     from naslib_anb.training.launch import run_torchrun
 
     rec = run_torchrun(cfg, arch, out_dir, nproc)
+    if rec is None:
+        return None
     return float(rec["metrics"]["val_top1"]), float(rec["training"]["train_time_gpu_hours"])
 
 
 def proxy_trial(config: dict[str, Any]) -> None:
-    """Ray Tune function trainable: one candidate recipe over the reference set."""
+    """Ray Tune function trainable: one candidate recipe over the reference set.
+
+    A reference model the memory filter skips is dropped from this candidate's tau (its reference
+    accuracy too) and listed under ``skipped``. The probe's batch and resolution are not proxy
+    knobs, so every candidate drops the same models and the taus stay comparable.
+    """
     from ray import tune
 
     from naslib_anb.training.config import TrainConfig
@@ -169,17 +171,24 @@ def proxy_trial(config: dict[str, Any]) -> None:
     cfg = TrainConfig.from_dict({**spec.base_config, **cand, "name": f"proxy_{candidate_id(cand)}"})
     n = len(spec.archs)
     accs: list[float] = []
+    refs: list[float] = []  # reference accuracies of the trained (not skipped) models, aligned with accs
     hours: list[float] = []
+    skipped: list[str] = []
     for i, arch in enumerate(spec.archs):
-        acc, h = train_one(cfg, arch, Path(spec.out_dir) / candidate_id(cand) / f"model_{i:03d}", spec.nproc_per_trial)
-        accs.append(acc)
-        hours.append(h)
+        got = train_one(cfg, arch, Path(spec.out_dir) / candidate_id(cand) / f"model_{i:03d}", spec.nproc_per_trial)
+        if got is None:
+            skipped.append(arch)
+        else:
+            accs.append(got[0])
+            refs.append(spec.ref_top1[i])
+            hours.append(got[1])
+        n_left = n - len(skipped)  # models that can still count
         tune.report({
-            "models_done": i + 1, "n_models": n,
-            "tau": kendall_tau(accs, spec.ref_top1[: i + 1]),
-            "tau_upper": tau_upper_bound(accs, spec.ref_top1),
-            "mean_gpu_h": float(np.mean(hours)),
-            "time_lower_gpu_h": float(np.sum(hours)) / n,  # the mean can only grow from here
+            "models_done": i + 1, "n_models": n, "models_trained": len(accs), "skipped": list(skipped),
+            "tau": kendall_tau(accs, refs),
+            "tau_upper": tau_upper_bound(accs, refs + list(spec.ref_top1[i + 1:])),
+            "mean_gpu_h": float(np.mean(hours)) if hours else 0.0,
+            "time_lower_gpu_h": float(np.sum(hours)) / max(n_left, 1),  # the mean can only grow from here
             "complete": i + 1 == n, "candidate": candidate_id(cand),
         })
 
@@ -263,8 +272,10 @@ def run_proxy_search(spec: ProxySearchSpec, grid: ProxyGrid, *, cpus_per_trial: 
         c = r.config["candidate"]
         rows.append({**c, "candidate": candidate_id(c), "models_done": m.get("models_done", 0),
                      "complete": bool(m.get("complete")), "tau": m.get("tau"), "mean_gpu_h": m.get("mean_gpu_h"),
+                     "skipped": list(m.get("skipped") or []),
                      "error": None if r.error is None else str(r.error)[:500]})
-    feasible = [r for r in rows if r["complete"] and r["mean_gpu_h"] <= spec.t_spec_gpu_h]
+    feasible = [r for r in rows if r["complete"] and r["mean_gpu_h"] <= spec.t_spec_gpu_h
+                and r["tau"] is not None and not math.isnan(r["tau"])]
     best = max(feasible, key=lambda r: (r["tau"], -r["mean_gpu_h"])) if feasible else None
     summary = {"objective": "max Kendall tau-b(proxy top-1, reference top-1) s.t. mean GPU-h <= t_spec",
                "t_spec_gpu_h": spec.t_spec_gpu_h, "tau_target": spec.tau_target,
