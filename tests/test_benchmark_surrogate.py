@@ -111,3 +111,15 @@ def test_single_query_is_fast(bench):
         bench.query(a, device="vck190")
     per_call = (time.perf_counter() - t0) / 400
     assert per_call < 2e-3  # target well under 1 ms; generous for a busy CI machine
+
+
+def test_querying_the_shipped_tables_imports_no_model_library():
+    """Start-up cost: a query answers from compiled tables, without scikit-learn, XGBoost or LightGBM."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from naslib_anb.benchmark import load_benchmark; "
+            "load_benchmark().query_all('e1k3l1s1-e6k3l2s1-e6k5l2s1-e6k3l3s1-e6k5l3s1-e6k5l4s1-e6k3l1s1'); "
+            "print(sorted(m for m in ('sklearn', 'xgboost', 'lightgbm', 'torch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

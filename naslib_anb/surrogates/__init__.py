@@ -12,29 +12,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from naslib_anb.surrogates._compile import NotCompilableError, TableModel
-from naslib_anb.surrogates._data import TRAIN_TIME_OUTLIER_S, records_sha256
-from naslib_anb.surrogates._ensemble import SurrogateEnsemble
-from naslib_anb.surrogates._evaluate import PAPER_BAR, evaluate_model_set
-from naslib_anb.surrogates._families import (
-    ArchRegressor,
-    LGBSurrogate,
-    NuSVRSurrogate,
-    RFSurrogate,
-    SVRSurrogate,
-    XGBSurrogate,
-)
-from naslib_anb.surrogates._fit import FitConfig, fit_ensemble, fit_model_set
-from naslib_anb.surrogates._metrics import regression_metrics
-from naslib_anb.surrogates._persist import ModelSet, load_model_set, read_manifest, save_model_set
-from naslib_anb.surrogates._registry import (
-    PRESETS,
-    get_family,
-    list_families,
-    make_estimator,
-    preset_params,
-    register_family,
-)
+import importlib
+from typing import Any
+
+#: public name -> private module; imported on first use, so loading the shipped benchmark
+#: (compiled tables) does not pay for scikit-learn, XGBoost or LightGBM
+_EXPORTS = {
+    "NotCompilableError": "_compile", "TableModel": "_compile",
+    "TRAIN_TIME_OUTLIER_S": "_data", "records_sha256": "_data",
+    "SurrogateEnsemble": "_ensemble",
+    "PAPER_BAR": "_evaluate", "evaluate_model_set": "_evaluate",
+    "ArchRegressor": "_families", "LGBSurrogate": "_families", "NuSVRSurrogate": "_families",
+    "RFSurrogate": "_families", "SVRSurrogate": "_families", "XGBSurrogate": "_families",
+    "FitConfig": "_fit", "fit_ensemble": "_fit", "fit_model_set": "_fit",
+    "regression_metrics": "_metrics",
+    "ModelSet": "_persist", "load_model_set": "_persist", "read_manifest": "_persist",
+    "save_model_set": "_persist",
+    "PRESETS": "_registry", "get_family": "_registry", "list_families": "_registry",
+    "make_estimator": "_registry", "preset_params": "_registry", "register_family": "_registry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
 
 def default_model_dir() -> Path:

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 import numpy as np
 
 from naslib_anb.errors import ConfigError
 from naslib_anb.surrogates._compile import NotCompilableError, TableModel, compile_members
 from naslib_anb.surrogates._encoding import to_codes
-from naslib_anb.surrogates._families import ArchRegressor
 from naslib_anb.surrogates._transforms import get_transform
+
+if TYPE_CHECKING:  # the families import scikit-learn; a query through compiled tables needs none of it
+    from naslib_anb.surrogates._families import ArchRegressor
 
 log = logging.getLogger(__name__)
 

@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from naslib_anb.errors import ConfigError, ModelFileError
 import numpy as np
 
+from naslib_anb.errors import ConfigError, ModelFileError
 from naslib_anb.io import atomic_write_json
 from naslib_anb.surrogates._compile import TableModel
 from naslib_anb.surrogates._ensemble import SurrogateEnsemble
-from naslib_anb.surrogates._registry import get_family
 from naslib_anb.targets import TARGETS
 
 MANIFEST = "manifest.json"
@@ -151,8 +150,20 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
     return manifest
 
 
-def _member_loader(model_dir: Path, entry: dict, cls, n_jobs: int, verify: bool):
+def _family_class(name: str):
+    """The estimator class of a family; imported only when native members are loaded (sklearn etc.)."""
+    from naslib_anb.errors import UnknownChoiceError
+    from naslib_anb.surrogates._registry import get_family
+
+    try:
+        return get_family(name)
+    except UnknownChoiceError as exc:
+        raise ModelFileError(f"manifest names an unknown surrogate family: {exc}") from None
+
+
+def _member_loader(model_dir: Path, entry: dict, family: str, n_jobs: int, verify: bool):
     def load() -> list:
+        cls = _family_class(family)
         params = dict(entry.get("params", {}))
         params["n_jobs"] = n_jobs
         seeds = entry.get("seeds") or []
@@ -208,7 +219,7 @@ def load_model_set(model_dir: Path, targets: Optional[list[str]] = None, verify:
     model_dir = Path(model_dir)
     manifest = read_manifest(model_dir)
     register_manifest_devices(manifest)
-    cls = get_family(manifest["family"])
+    family = manifest["family"]
     ensembles = {}
     for name, entry in manifest["targets"].items():
         if targets is not None and name not in targets:
@@ -218,7 +229,7 @@ def load_model_set(model_dir: Path, targets: Optional[list[str]] = None, verify:
         if verify:
             for f in entry["files"]:
                 _verify(model_dir / f["file"], f["sha256"])
-        loader = _member_loader(model_dir, entry, cls, n_jobs, verify=False)
+        loader = _member_loader(model_dir, entry, family, n_jobs, verify=False)
         tinfo = entry.get("tables")
         if tinfo is not None and not native:
             tp = model_dir / tinfo["file"]
