@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from _proc import kill_when
 
 from naslib_anb.errors import ConfigError, UnknownChoiceError
 from naslib_anb.training.collect import CollectSpec, make_plan, run_collection, sample_archs, status
@@ -70,15 +70,8 @@ def test_local_executor_kill_and_resume_then_fit(tmp_path):
            "--set", "epochs=2", "val_last_epochs=1"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    deadline = time.time() + 150
     results = out / "results"
-    while p.poll() is None and time.time() < deadline and len(list(results.glob("result_*.json"))) < 1:
-        time.sleep(0.05)
-    killed = p.poll() is None
-    if killed:
-        os.killpg(p.pid, signal.SIGKILL)
-    p.wait()
-    assert killed, p.stderr.read().decode()[-3000:]
+    kill_when(p, lambda: len(list(results.glob("result_*.json"))) >= 1, timeout=150)
     n_before = len(list(results.glob("result_*.json")))
     assert 1 <= n_before < 4
     before = {f.name: f.read_bytes() for f in results.glob("result_*.json")}

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from _proc import kill_when
 
 from naslib_anb.errors import ConfigError
 from naslib_anb.training import TrainConfig, load_config, lr_at, parse_overrides, resolution_at
@@ -127,14 +126,7 @@ def test_two_process_gloo_kill_and_resume(image_root, tmp_path):
     cmd, env = _torchrun(["--config", str(TINY), "--data", str(image_root), "--arch", ARCH, "--out", str(out),
                           "--set", "epochs=6", "val_last_epochs=1", "--no-weights"])
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    deadline = time.time() + 120
-    while not (out / "curve.json").exists() and p.poll() is None and time.time() < deadline:
-        time.sleep(0.05)
-    killed = p.poll() is None
-    if killed:
-        os.killpg(p.pid, signal.SIGKILL)
-    p.wait()
-    assert killed, p.stderr.read().decode()[-2000:]
+    kill_when(p, (out / "curve.json").exists, timeout=120)
     first = json.loads((out / "curve.json").read_text())
     assert not first["complete"] and not (out / "result.json").exists()
     # resume through the launcher the proxy search and the collector use
