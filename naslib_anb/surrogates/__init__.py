@@ -10,9 +10,8 @@ Public API::
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import importlib
+from pathlib import Path
 from typing import Any
 
 #: public name -> private module; imported on first use, so loading the shipped benchmark
@@ -49,11 +48,4 @@ def default_model_dir() -> Path:
     return Path(str(files("naslib_anb.surrogates").joinpath("models", "xgb")))
 
 
-__all__ = [
-    "make_estimator", "list_families", "register_family", "get_family", "preset_params", "PRESETS",
-    "ArchRegressor", "XGBSurrogate", "LGBSurrogate", "RFSurrogate", "SVRSurrogate", "NuSVRSurrogate",
-    "SurrogateEnsemble", "TableModel", "NotCompilableError", "ModelSet", "load_model_set",
-    "save_model_set", "read_manifest", "FitConfig", "fit_ensemble", "fit_model_set",
-    "evaluate_model_set", "regression_metrics", "PAPER_BAR", "TRAIN_TIME_OUTLIER_S",
-    "records_sha256", "default_model_dir",
-]
+__all__ = [*_EXPORTS, "default_model_dir"]
