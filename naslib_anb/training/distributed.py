@@ -59,6 +59,16 @@ def all_sum(env: DistEnv, values: list[float]) -> list[float]:
     return t.tolist()
 
 
+def broadcast_buffers(env: DistEnv, module) -> None:
+    """Give every rank rank 0's buffers (BN running statistics drift per rank after the last step)."""
+    if not env.distributed:
+        return
+    import torch.distributed as dist
+
+    for b in module.buffers():
+        dist.broadcast(b, src=0)
+
+
 def teardown(env: DistEnv) -> None:
     if env.distributed:
         import torch.distributed as dist

@@ -390,6 +390,7 @@ def train_arch(cfg: TrainConfig, arch: Any, out_dir: Any, *, resume: bool = True
         if cfg.validate_epoch(epoch):
             t1 = time.perf_counter()
             vmodel = ema.module if ema is not None else model
+            D.broadcast_buffers(env, vmodel)  # validate (and save) rank 0's BN statistics on every rank
             entry.val_top1, entry.val_top5, entry.val_loss = validate(cfg, vmodel, vloader, env, num_classes)
             entry.val_time_s = time.perf_counter() - t1
         curve.append(asdict(entry))
