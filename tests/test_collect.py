@@ -176,6 +176,16 @@ def test_memory_skipped_archs_are_final_not_failed(tmp_path, monkeypatch, capsys
     st = run_collection(spec2, executor="inline")
     assert list(st["outcomes"].values()) == ["skipped_memory"] and st["failed"] == {} and st["pending"] == 0
 
+    # on a GPU even one process per architecture runs in a subprocess (a CUDA fault stays there)
+    from naslib_anb.training import collect
+
+    monkeypatch.setattr(collect, "_cuda_available", lambda: True)
+    launched = []
+    monkeypatch.setattr(launch.subprocess, "run", lambda cmd, **kw: (launched.append(cmd), fake_run(cmd))[1])
+    st = run_collection(CollectSpec(str(tmp_path / "out3"), 1, seed=0, config=cfg.to_dict()), executor="inline")
+    assert list(st["outcomes"].values()) == ["skipped_memory"]
+    assert len(launched) == 1 and "--nproc_per_node=1" in launched[0]
+
 
 def test_stale_locks_break_once_and_heartbeat_keeps_a_lock_fresh(tmp_path):
     from naslib_anb.training.collect import _Heartbeat, _try_lock

@@ -341,13 +341,21 @@ def collect_chunk(spec_dict: dict[str, Any], archs: Sequence[str]) -> dict[str, 
     return outcome
 
 
+def _cuda_available() -> bool:
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
 def _train_locked(spec: CollectSpec, cfg: Any, lay: Layout, a: str) -> str:
     """Train ``a`` (its lock held) and file the outcome: trained, skipped_memory, failed or done."""
     try:
         if lay.result(a).is_file():  # finished by another worker between the check and the lock
             return "done"
         run = lay.run(a)
-        if spec.nproc > 1:
+        if spec.nproc > 1 or _cuda_available():
+            # a subprocess per architecture: a CUDA fault or fragmented memory after an OOM cannot
+            # poison the architectures after it in this chunk (CPU runs stay in-process: cheaper)
             from naslib_anb.training.launch import run_torchrun
 
             rec = run_torchrun(cfg, a, run, spec.nproc)
