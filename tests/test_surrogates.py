@@ -32,11 +32,15 @@ def _toy(n: int, seed: int = 0):
     return archs, y
 
 
-@pytest.mark.parametrize("family", ["xgb", "lgb", "rf", "svr", "nu_svr"])
+_SMALL = {"xgb": {"n_estimators": 20}, "lgb": {"n_estimators": 20}, "rf": {"n_estimators": 20},
+          "gp": {"n_opt": 40, "max_iter": 20}}
+
+
+@pytest.mark.parametrize("family", ["xgb", "lgb", "rf", "svr", "nu_svr", "gp"])
 def test_family_contract_fit_predict_small_n(family):
     """fit returns self, works on 10 rows, predicts floats; a clone refits to the same predictions."""
     archs, y = _toy(10)
-    est = make_estimator(family, seed=1, **({"n_estimators": 20} if family in ("xgb", "lgb", "rf") else {}))
+    est = make_estimator(family, seed=1, **_SMALL.get(family, {}))
     assert est.fit(archs, y) is est
     pred = est.predict(archs)
     assert pred.shape == (10,) and pred.dtype == np.float64 and np.all(np.isfinite(pred))
@@ -95,8 +99,9 @@ def test_bad_inputs_raise_typed_errors():
 def test_fit_save_load_roundtrip_and_tamper(dataset, tmp_path):
     sp = dataset.default_split()
     trainval = list(sp.train)[:600] + list(sp.val)[:100]
-    cfg = FitConfig(targets=("val_top1", "latency_zcu102"), members=2, n_folds=3,
-                    overrides={"n_estimators": 60})
+    # default families: GP (val_top1), XGBoost + GP (TPUv3), XGBoost (latency)
+    cfg = FitConfig(targets=("val_top1", "throughput_tpuv3", "latency_zcu102"), members=2, n_folds=3,
+                    overrides={"n_estimators": 60, "n_opt": 150, "max_iter": 40})
     models = fit_model_set(trainval, cfg, progress=False)
     models.manifest["metrics"] = evaluate_model_set(models, list(sp.test)[:100])
     out = save_model_set(models, tmp_path / "m")
@@ -108,6 +113,14 @@ def test_fit_save_load_roundtrip_and_tamper(dataset, tmp_path):
         np.testing.assert_allclose(loaded.ensembles[t].predict(q), models.ensembles[t].predict(q), rtol=1e-12)
     man = read_manifest(out)
     assert man["data"]["records_sha256"] and man["library_versions"]["xgboost"]
+    fams = {t: [f["family"] for f in man["targets"][t]["files"]] for t in cfg.targets}
+    assert fams == {"val_top1": ["gp", "gp"], "throughput_tpuv3": ["xgb", "xgb", "gp", "gp"],
+                    "latency_zcu102": ["xgb", "xgb"]}
+    assert set(man["targets"]["throughput_tpuv3"]["params"]) == {"xgb", "gp"}
+    # GP members share the first member's hyperparameters and differ by their fold
+    gp_members = loaded.ensembles["val_top1"].members
+    np.testing.assert_array_equal(gp_members[0].theta_, gp_members[1].theta_)
+    assert not np.array_equal(gp_members[0].alpha_, gp_members[1].alpha_)
     # tamper with one file -> refused, naming the file
     f = out / man["targets"]["val_top1"]["files"][1]["file"]
     f.write_bytes(f.read_bytes()[:-3] + b"abc")
@@ -130,8 +143,7 @@ def test_shipped_models_manifest_and_size():
 
 
 _KNOWN_MISSES = {
-    "val_top1": "ensemble test KT 0.927 / R2 0.985: above the paper (0.922 / 0.984), below the 0.93 / 0.986 bar",
-    "throughput_tpuv3": "ensemble test KT 0.901 / R2 0.974: just below the paper's 0.905 / 0.975",
+    "throughput_tpuv3": "ensemble test KT 0.904 / R2 0.974: just below the paper's 0.905 / 0.975",
 }
 
 
@@ -159,11 +171,20 @@ def test_manifest_metrics_match_reevaluation(dataset):
 
 
 def test_families_listed():
-    assert set(list_families()) >= {"xgb", "lgb", "rf", "svr", "nu_svr"}
+    assert set(list_families()) >= {"xgb", "lgb", "rf", "svr", "nu_svr", "gp"}
 
 
-def test_shipped_tables_equal_native_xgboost():
-    """The compiled tables the benchmark queries reproduce each shipped booster's own prediction."""
+def test_fit_config_rejects_override_no_family_has():
+    with pytest.raises(UnknownChoiceError, match="n_estimatorz"):
+        FitConfig(targets=("val_top1",), overrides={"n_estimatorz": 5})
+    with pytest.raises(UnknownChoiceError, match="n_estimators"):  # val_top1's default family is the GP
+        FitConfig(targets=("val_top1",), overrides={"n_estimators": 5})
+    FitConfig(targets=("val_top1",), family="xgb", overrides={"n_estimators": 5})
+
+
+def test_shipped_tables_equal_native_members():
+    """The compiled tables the benchmark queries reproduce each shipped member's own prediction
+    (XGBoost's booster, the GP's kernel posterior mean)."""
     models = load_model_set(default_model_dir())
     q = sample(11, 200)
     codes = stage_codes(q)
@@ -171,3 +192,6 @@ def test_shipped_tables_equal_native_xgboost():
         assert ens.tables is not None, t
         np.testing.assert_allclose(ens.member_predictions_codes(codes), ens.native_member_predictions(q),
                                    rtol=5e-5, err_msg=t)  # XGBoost sums leaves in float32
+    families = {t: sorted({m.family for m in e.members}) for t, e in models.ensembles.items()}
+    assert families["val_top1"] == ["gp"] and families["throughput_tpuv3"] == ["gp", "xgb"]
+    assert families["throughput_a100"] == ["xgb"]

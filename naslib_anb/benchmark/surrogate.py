@@ -68,7 +68,7 @@ _DEFAULT_CACHE: dict[tuple, SurrogateBenchmark] = {}
 _LOCK = threading.Lock()
 
 #: Named benchmarks available offline; ``list_benchmarks()`` reports them.
-BENCHMARKS = {"anb": "ImageNet MnasNet space, XGBoost ensembles for 11 targets (shipped)"}
+BENCHMARKS = {"anb": "ImageNet MnasNet space, GP and XGBoost ensembles for 11 targets (shipped)"}
 
 
 def list_benchmarks() -> dict[str, str]:

@@ -16,7 +16,10 @@ log = logging.getLogger(__name__)
 def add_parser(sub) -> None:
     p = sub.add_parser("fit", help="fit surrogate ensembles from the dataset (writes a model directory)",
                        description=__doc__)
-    p.add_argument("--family", default="xgb", help="surrogate family (xgb, lgb, rf, svr, nu_svr)")
+    p.add_argument("--family", default="default",
+                   help="surrogate family for every target (xgb, lgb, rf, svr, nu_svr, gp); 'default' uses "
+                        "the per-target choice of the shipped set (GP for accuracy, XGBoost + GP for TPUv3, "
+                        "XGBoost elsewhere)")
     p.add_argument("--targets", nargs="+", default=None, metavar="T", help="targets (default: all 11)")
     p.add_argument("--out", required=True, type=Path, help="model directory to create")
     p.add_argument("--members", type=int, default=5, help="ensemble members per target")

@@ -23,11 +23,13 @@ _EXPORTS = {
     "PAPER_BAR": "_evaluate", "evaluate_model_set": "_evaluate",
     "ArchRegressor": "_families", "LGBSurrogate": "_families", "NuSVRSurrogate": "_families",
     "RFSurrogate": "_families", "SVRSurrogate": "_families", "XGBSurrogate": "_families",
+    "AdditiveGPSurrogate": "_gp",
     "FitConfig": "_fit", "fit_ensemble": "_fit", "fit_model_set": "_fit",
     "regression_metrics": "_metrics",
     "ModelSet": "_persist", "load_model_set": "_persist", "read_manifest": "_persist",
     "save_model_set": "_persist",
-    "PRESETS": "_registry", "get_family": "_registry", "list_families": "_registry",
+    "DEFAULT_FAMILY": "_registry", "PRESETS": "_registry", "families_for": "_registry",
+    "get_family": "_registry", "list_families": "_registry",
     "make_estimator": "_registry", "preset_params": "_registry", "register_family": "_registry",
 }
 
@@ -42,10 +44,10 @@ def __getattr__(name: str) -> Any:
 
 
 def default_model_dir() -> Path:
-    """The model set shipped inside the package (XGBoost ensembles for all 11 targets)."""
+    """The model set shipped inside the package (ensembles for all 11 targets)."""
     from importlib.resources import files
 
-    return Path(str(files("naslib_anb.surrogates").joinpath("models", "xgb")))
+    return Path(str(files("naslib_anb.surrogates").joinpath("models", "default")))
 
 
 __all__ = [*_EXPORTS, "default_model_dir"]

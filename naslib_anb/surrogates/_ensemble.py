@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 import numpy as np
 
 from naslib_anb.errors import ConfigError
-from naslib_anb.surrogates._compile import NotCompilableError, TableModel, compile_members
+from naslib_anb.surrogates._compile import NotCompilableError, TableModel
 from naslib_anb.surrogates._encoding import to_codes
 from naslib_anb.surrogates._transforms import get_transform
 
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 class SurrogateEnsemble:
-    """Members of one family for one target. ``predict_codes`` returns (mean, std) in native units.
+    """Members (of one or more families) for one target. ``predict_codes`` returns (mean, std) in native units.
 
     The std is the population std (ddof=0) of the member predictions. Tree members are
     compiled into stage tables (exact up to float rounding, much faster than the
@@ -49,7 +49,7 @@ class SurrogateEnsemble:
         self.tables = tables
         if tables is None and compile:
             try:
-                self.tables = compile_members([m.leaves() for m in self.members])
+                self.tables = TableModel([m.stage_tables() for m in self.members])
             except NotCompilableError as exc:
                 log.info("%s: using native prediction (%s)", target, exc)
 

@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 
 from naslib_anb.errors import ConfigError, ModelFileError
 from naslib_anb.io import atomic_write_bytes
-from naslib_anb.surrogates._compile import Leaves, NotCompilableError, lightgbm_leaves, xgboost_leaves
+from naslib_anb.surrogates._compile import Leaves, NotCompilableError, lightgbm_leaves, tabulate, xgboost_leaves
 from naslib_anb.surrogates._encoding import N_FEATURES, features_from_codes, interaction_groups, to_codes
 from naslib_anb.surrogates._transforms import forward_checked, get_transform
 
@@ -94,6 +94,14 @@ class ArchRegressor(RegressorMixin, BaseEstimator):
     def leaves(self) -> Leaves:
         """Tree leaves for table compilation; raises NotCompilableError if unsupported."""
         raise NotCompilableError(f"family {self.family!r} is not compiled to tables")
+
+    def stage_tables(self) -> tuple[dict[tuple[int, ...], np.ndarray], float]:
+        """The fitted model as ``{stage tuple: flat table}`` plus a constant (transformed space)."""
+        return tabulate(self.leaves())
+
+    def shared_params(self) -> dict[str, Any]:
+        """Fitted values the other members of an ensemble should reuse (GP hyperparameters)."""
+        return {}
 
     def save(self, path: Path) -> Path:
         """Write the fitted model in its native format to ``path`` (suffix added if missing)."""

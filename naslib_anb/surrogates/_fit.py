@@ -9,11 +9,18 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from naslib_anb.data.records import Record
-from naslib_anb.errors import ConfigError
+from naslib_anb.errors import ConfigError, UnknownChoiceError
 from naslib_anb.surrogates._data import TRAIN_TIME_OUTLIER_S, records_sha256, usable, xy
 from naslib_anb.surrogates._ensemble import SurrogateEnsemble
 from naslib_anb.surrogates._persist import ModelSet, library_versions
-from naslib_anb.surrogates._registry import PRESETS, get_family, make_estimator, preset_params
+from naslib_anb.surrogates._registry import (
+    DEFAULT_FAMILY,
+    PRESETS,
+    families_for,
+    get_family,
+    make_estimator,
+    preset_params,
+)
 from naslib_anb.targets import TARGETS, get_target
 
 log = logging.getLogger(__name__)
@@ -23,7 +30,7 @@ log = logging.getLogger(__name__)
 class FitConfig:
     """What ``naslib-anb fit`` does; saved in the manifest."""
 
-    family: str = "xgb"
+    family: str = DEFAULT_FAMILY
     targets: tuple[str, ...] = tuple(TARGETS)
     members: int = 5
     n_folds: int = 9
@@ -33,7 +40,8 @@ class FitConfig:
     overrides: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        get_family(self.family)
+        if self.family != DEFAULT_FAMILY:
+            get_family(self.family)
         for t in self.targets:
             get_target(t)
         if not self.targets:
@@ -46,6 +54,12 @@ class FitConfig:
             raise ConfigError(f"preset must be one of {PRESETS}, got {self.preset!r}")
         if self.n_jobs < 1:
             raise ConfigError(f"n_jobs must be >= 1, got {self.n_jobs}")
+        # an override goes to every family that has the parameter; one no family has is a typo
+        families = {f for t in self.targets for f in families_for(t, self.family, self.preset)}
+        accepted = set().union(*(get_family(f)().get_params() for f in families))
+        unknown = sorted(set(self.overrides) - accepted)
+        if unknown:
+            raise UnknownChoiceError(unknown[0], sorted(accepted), f"parameters of the families {sorted(families)}")
 
 
 def member_folds(n: int, members: int, n_folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -57,23 +71,34 @@ def member_folds(n: int, members: int, n_folds: int, seed: int) -> list[tuple[np
 
 
 def fit_ensemble(records: Sequence[Record], target: str, cfg: FitConfig) -> tuple[SurrogateEnsemble, dict]:
-    """Fit cfg.members members on folds of ``records`` (train+val); returns (ensemble, info)."""
+    """Fit cfg.members members per family on folds of ``records`` (train+val); returns (ensemble, info).
+
+    Within a family, member i uses seed ``cfg.seed + i`` and holds out fold i; values a
+    family shares across members (a GP's hyperparameters) come from its first member.
+    """
     archs, y = xy(records, target)
     if len(y) < 2:
         raise ConfigError(f"{target}: only {len(y)} usable records")
-    members, seeds, info_members = [], [], []
-    for i, (tr, va) in enumerate(member_folds(len(y), cfg.members, cfg.n_folds, cfg.seed)):
-        seed = cfg.seed + i
-        est = make_estimator(cfg.family, target, seed=seed, preset=cfg.preset, n_jobs=cfg.n_jobs,
-                             **cfg.overrides)
-        t0 = time.perf_counter()
-        est.fit([archs[j] for j in tr], y[tr], eval_set=([archs[j] for j in va], y[va]))
-        members.append(est)
-        seeds.append(seed)
-        info_members.append({"seed": seed, "fold": i % cfg.n_folds, "n_train": int(len(tr)),
-                             "n_val": int(len(va)), "best_iteration": getattr(est, "best_iteration_", None),
-                             "fit_seconds": round(time.perf_counter() - t0, 3)})
-    params = {k: v for k, v in members[0].get_params().items() if k not in ("random_state", "n_jobs")}
+    members, seeds, info_members, params = [], [], [], {}
+    folds = member_folds(len(y), cfg.members, cfg.n_folds, cfg.seed)
+    for family in families_for(target, cfg.family, cfg.preset):
+        accepted = get_family(family)().get_params()
+        overrides = {k: v for k, v in cfg.overrides.items() if k in accepted}
+        shared: dict[str, Any] = {}
+        for i, (tr, va) in enumerate(folds):
+            seed = cfg.seed + i
+            est = make_estimator(family, target, seed=seed, preset=cfg.preset, n_jobs=cfg.n_jobs,
+                                 **{**overrides, **shared})
+            t0 = time.perf_counter()
+            est.fit([archs[j] for j in tr], y[tr], eval_set=([archs[j] for j in va], y[va]))
+            if i == 0:
+                params[family] = {k: v for k, v in est.get_params().items() if k not in ("random_state", "n_jobs")}
+                shared = est.shared_params()
+            members.append(est)
+            seeds.append(seed)
+            info_members.append({"family": family, "seed": seed, "fold": i % cfg.n_folds, "n_train": int(len(tr)),
+                                 "n_val": int(len(va)), "best_iteration": getattr(est, "best_iteration_", None),
+                                 "fit_seconds": round(time.perf_counter() - t0, 3)})
     info = {"params": params, "seeds": seeds, "members": info_members, "n_records": int(len(y))}
     return SurrogateEnsemble(target, members), info
 

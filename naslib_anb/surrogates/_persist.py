@@ -3,7 +3,8 @@
 Layout::
 
     manifest.json
-    <target>/member_<i><suffix>      (.ubj XGBoost, .txt LightGBM, .json scikit-learn)
+    <target>/member_<i><suffix>      (.ubj.gz XGBoost, .txt LightGBM, .json scikit-learn, .npz GP)
+    <target>/tables.npz              (the members compiled to stage tables)
 
 The manifest records the sha256 of every model file, library versions, the training
 data checksum, the split, hyperparameters and test metrics. Loading verifies every
@@ -29,7 +30,7 @@ from naslib_anb.surrogates._ensemble import SurrogateEnsemble
 from naslib_anb.targets import TARGETS
 
 MANIFEST = "manifest.json"
-FORMAT = "naslib_anb.surrogates.v1"
+FORMAT = "naslib_anb.surrogates.v2"
 
 
 def sha256_file(path: Path) -> str:
@@ -83,8 +84,8 @@ def save_model_set(models: ModelSet, out_dir: Path, force: bool = False) -> Path
             files = []
             for i, m in enumerate(ens.members):
                 p = m.save(tmp / name / f"member_{i}")
-                files.append({"file": p.relative_to(tmp).as_posix(), "sha256": sha256_file(p),
-                              "bytes": p.stat().st_size})
+                files.append({"file": p.relative_to(tmp).as_posix(), "family": m.family,
+                              "sha256": sha256_file(p), "bytes": p.stat().st_size})
             entry["transform"] = ens.transform
             entry["files"] = files
             if ens.tables is not None:
@@ -161,18 +162,20 @@ def _family_class(name: str):
         raise ModelFileError(f"manifest names an unknown surrogate family: {exc}") from None
 
 
-def _member_loader(model_dir: Path, entry: dict, family: str, n_jobs: int, verify: bool):
+def _member_loader(model_dir: Path, entry: dict, n_jobs: int, verify: bool):
+    """Loads a target's native members; each file names its family, ``params`` holds one
+    dict of constructor parameters per family."""
     def load() -> list:
-        cls = _family_class(family)
-        params = dict(entry.get("params", {}))
-        params["n_jobs"] = n_jobs
         seeds = entry.get("seeds") or []
         members = []
         for i, f in enumerate(entry["files"]):
             path = model_dir / f["file"]
             if verify:
                 _verify(path, f["sha256"])
-            p = dict(params)
+            family = f.get("family")
+            cls = _family_class(family)
+            p = dict(entry.get("params", {}).get(family, {}))
+            p["n_jobs"] = n_jobs
             if i < len(seeds):
                 p["random_state"] = seeds[i]
             members.append(cls.load(path, p))
@@ -219,7 +222,6 @@ def load_model_set(model_dir: Path, targets: Optional[list[str]] = None, verify:
     model_dir = Path(model_dir)
     manifest = read_manifest(model_dir)
     register_manifest_devices(manifest)
-    family = manifest["family"]
     ensembles = {}
     for name, entry in manifest["targets"].items():
         if targets is not None and name not in targets:
@@ -229,7 +231,7 @@ def load_model_set(model_dir: Path, targets: Optional[list[str]] = None, verify:
         if verify:
             for f in entry["files"]:
                 _verify(model_dir / f["file"], f["sha256"])
-        loader = _member_loader(model_dir, entry, family, n_jobs, verify=False)
+        loader = _member_loader(model_dir, entry, n_jobs, verify=False)
         tinfo = entry.get("tables")
         if tinfo is not None and not native:
             tp = model_dir / tinfo["file"]

@@ -20,6 +20,7 @@ from naslib_anb.surrogates._families import (
     SVRSurrogate,
     XGBSurrogate,
 )
+from naslib_anb.surrogates._gp import AdditiveGPSurrogate
 from naslib_anb.targets import get_target
 
 FAMILIES: dict[str, type[ArchRegressor]] = {}
@@ -32,11 +33,35 @@ def register_family(name: str, cls: type[ArchRegressor], overwrite: bool = False
     FAMILIES[name] = cls
 
 
-for _cls in (XGBSurrogate, LGBSurrogate, RFSurrogate, SVRSurrogate, NuSVRSurrogate):
+for _cls in (XGBSurrogate, LGBSurrogate, RFSurrogate, SVRSurrogate, NuSVRSurrogate, AdditiveGPSurrogate):
     register_family(_cls.family, _cls)
+
+#: ``family="default"`` fits, per target, the families chosen on the validation split (see
+#: docs/surrogates.md): the additive GP where label noise and smooth trends favour it, an
+#: equal XGBoost + GP ensemble for TPUv3, XGBoost elsewhere.
+DEFAULT_FAMILY = "default"
+_DEFAULT_FAMILIES: dict[str, tuple[str, ...]] = {
+    "val_top1": ("gp",),
+    "val_top5": ("gp",),
+    "throughput_tpuv3": ("xgb", "gp"),
+}
+
+
+def families_for(target: str, family: str = DEFAULT_FAMILY, preset: str = "anb") -> tuple[str, ...]:
+    """The families whose members make up ``target``'s ensemble under ``family``.
+
+    Under the ``"upstream"`` preset the default is upstream's own choice, XGBoost.
+    """
+    if family != DEFAULT_FAMILY:
+        get_family(family)
+        return (family,)
+    if preset == "upstream":
+        return ("xgb",)
+    return _DEFAULT_FAMILIES.get(get_target(target).name, ("xgb",))
 
 
 def list_families(pattern: str = "*") -> list[str]:
+    """Registered family names (``"default"``, the per-target choice, is not one of them)."""
     return [n for n in FAMILIES if fnmatch(n, pattern)]
 
 
@@ -127,6 +152,8 @@ def preset_params(family: str, target: Optional[str] = None, preset: str = "anb"
                         transform="none", bagging_fraction=1.0)
         return dict(_ANB_TRANSFORM_ONLY[target])
     if family == "rf":
+        return {} if preset == "upstream" else {"transform": _ANB_XGB[target]["transform"]}
+    if family == "gp":  # no upstream GP: class defaults there; "anb" adds the target's transform
         return {} if preset == "upstream" else {"transform": _ANB_XGB[target]["transform"]}
     # SVR families: class defaults are upstream's tuned values; "anb" adds the transform
     return {} if preset == "upstream" else {"transform": _ANB_XGB[target]["transform"]}
