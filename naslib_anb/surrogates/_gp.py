@@ -76,12 +76,19 @@ def _stage_grams(theta: np.ndarray) -> list[np.ndarray]:
     return [amp[s] * np.exp(-0.5 * _SQDIFF[s] @ inv_l2) for s in range(NUM_STAGES)]
 
 
-def _kernel(theta: np.ndarray, ca: np.ndarray, cb: np.ndarray, grams=None):
-    """Cross-kernel between code rows ``ca`` and ``cb`` and its per-stage parts."""
+def _kernel(theta: np.ndarray, ca: np.ndarray, cb: np.ndarray, grams=None, parts: bool = False):
+    """Cross-kernel between code rows ``ca`` and ``cb``; with ``parts`` also the per-stage
+    terms (kept only for the likelihood gradient: seven more matrices of the same size)."""
     grams = _stage_grams(theta) if grams is None else grams
-    H = [grams[s][np.ix_(ca[:, s], cb[:, s])] for s in range(NUM_STAGES)]
-    S1 = np.sum(H, axis=0)
-    S2 = np.sum([h * h for h in H], axis=0)
+    H = []
+    S1 = np.zeros((len(ca), len(cb)))
+    S2 = np.zeros((len(ca), len(cb)))
+    for s in range(NUM_STAGES):
+        h = grams[s][np.ix_(ca[:, s], cb[:, s])]
+        S1 += h
+        S2 += h * h
+        if parts:
+            H.append(h)
     pair = 0.5 * (S1 * S1 - S2)
     K = np.exp(theta[_C]) + S1 + np.exp(theta[_W2]) * pair
     return K, H, S1, pair
@@ -92,7 +99,7 @@ def neg_log_marginal_likelihood(theta: np.ndarray, codes: np.ndarray, z: np.ndar
     from scipy.linalg import cho_factor, cho_solve
 
     n = len(z)
-    K, H, S1, pair = _kernel(theta, codes, codes)
+    K, H, S1, pair = _kernel(theta, codes, codes, parts=True)
     noise = np.exp(theta[_NOISE])
     K[np.diag_indices(n)] += noise + _JITTER
     try:
@@ -120,7 +127,12 @@ def neg_log_marginal_likelihood(theta: np.ndarray, codes: np.ndarray, z: np.ndar
 
 
 class AdditiveGPSurrogate(ArchRegressor):
-    """GP regression with the order-2 additive stage kernel; compiles exactly to stage tables."""
+    """GP regression with the order-2 additive stage kernel; compiles exactly to stage tables.
+
+    ``theta`` fixes the log-hyperparameters (no optimisation), as ensemble members after the
+    first do. ``n_jobs`` is accepted for the common contract: the linear algebra runs on
+    numpy's BLAS, whose threads follow ``OMP_NUM_THREADS``.
+    """
 
     family = "gp"
     file_suffix = ".npz"
