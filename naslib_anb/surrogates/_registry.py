@@ -151,11 +151,8 @@ def preset_params(family: str, target: Optional[str] = None, preset: str = "anb"
                         learning_rate=0.0395, n_estimators=30000, interaction="none",
                         transform="none", bagging_fraction=1.0)
         return dict(_ANB_TRANSFORM_ONLY[target])
-    if family == "rf":
-        return {} if preset == "upstream" else {"transform": _ANB_XGB[target]["transform"]}
-    if family == "gp":  # no upstream GP: class defaults there; "anb" adds the target's transform
-        return {} if preset == "upstream" else {"transform": _ANB_XGB[target]["transform"]}
-    # SVR families: class defaults are upstream's tuned values; "anb" adds the transform
+    # RF and SVR: class defaults are upstream's tuned values; GP: upstream has none, so its class
+    # defaults. "anb" adds the target's transform
     return {} if preset == "upstream" else {"transform": _ANB_XGB[target]["transform"]}
 
 
