@@ -90,6 +90,18 @@ class Benchmark(ABC):
             return (float(mean[0]), float(sd[0])) if std else float(mean[0])
         return (mean, sd) if std else mean
 
+    def nearest_measured(self, archs: Union[ArchLike, Iterable[ArchLike]]):
+        """Hamming distance (decisions, 0..28) to the nearest measured architecture.
+
+        One arch in -> int; many -> (n,) int64 array. 0 means the architecture is in the
+        dataset; predictions far from 0 are extrapolations (see :mod:`naslib_anb.space.support`).
+        """
+        from naslib_anb.space.support import nearest_measured
+
+        items, single = as_archs(archs)
+        dist = nearest_measured(items)
+        return int(dist[0]) if single else dist
+
     def query_all(self, archs: Union[ArchLike, Iterable[ArchLike]],
                   targets: Optional[Sequence[str]] = None) -> dict[str, np.ndarray]:
         """Every target (or the given ones) for a batch: ``{target: (n,) array}``."""

@@ -2,6 +2,7 @@
 from naslib_anb.space.arch import EFFICIENTNET_B0, NUM_STAGES, Arch, Stage
 from naslib_anb.space.cost import ArchCost, arch_cost
 from naslib_anb.space.encoding import encode, features, onehot, ordinal
+from naslib_anb.space.support import measured_codes, nearest_measured
 from naslib_anb.space.space import (
     CARDINALITIES,
     DECISIONS,
@@ -22,5 +23,5 @@ __all__ = [
     "Arch", "Stage", "EFFICIENTNET_B0", "NUM_STAGES", "SPACE_SIZE", "CARDINALITIES", "DECISIONS",
     "NUM_NEIGHBOURS", "ArchCost", "arch_cost", "encode", "ordinal", "onehot", "features",
     "sample", "mutate", "neighbours", "enumerate_space", "configuration_space", "describe",
-    "make_rng", "arch_from_indices", "arch_to_indices",
+    "make_rng", "arch_from_indices", "arch_to_indices", "measured_codes", "nearest_measured",
 ]
