@@ -35,6 +35,22 @@ def atomic_write_json(path: PathLike, obj: Any, indent: int = 2) -> Path:
     return atomic_write_text(path, json.dumps(obj, indent=indent, default=str) + "\n")
 
 
+def ensure_writable_dir(path: PathLike, flag: str = "--out") -> Path:
+    """Create ``path`` (and parents) and check it takes files: a ConfigError naming it otherwise."""
+    from naslib_anb.errors import ConfigError
+
+    p = Path(path)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write_probe.", dir=p)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(f"{flag} {str(p)!r} is not a writable directory ({exc.strerror or exc}); "
+                          "valid: a directory you can create and write") from None
+    return p
+
+
 def read_yaml_mapping(path: PathLike, what: str = "config") -> dict[str, Any]:
     """A YAML file that must hold a mapping (config files of every runner); typed errors otherwise."""
     import yaml

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ from _proc import kill_when
 
 from naslib_anb.errors import ConfigError, UnknownChoiceError
 from naslib_anb.training.collect import CollectSpec, make_plan, run_collection, sample_archs, status
+from naslib_anb.training.evaluate import EvalOptions
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "configs" / "train" / "tiny_cpu.yaml"
@@ -85,7 +87,9 @@ def test_local_executor_kill_and_resume_then_fit(tmp_path):
     for a in plan:
         curve = json.loads((out / "curves" / f"{a}.json").read_text())
         assert [e["epoch"] for e in curve["epochs"]] == [0, 1]
-    assert not list((out / "locks").glob("*")) and status(out)["pending"] == 0
+    assert status(out)["pending"] == 0 and status(out)["running"] == 0
+    leftovers = [p for p in out.rglob("*") if p.name.endswith(".tmp") or p.name in ("checkpoint.pt", "model.pt")]
+    assert leftovers == []  # no orphan temporaries, no checkpoint of a finished run, no unrequested weights
     ds = load_dataset(results, allow_download=False)
     assert sorted(str(rec.arch) for rec in ds) == sorted(plan)
 
@@ -119,13 +123,32 @@ def test_slurm_job_array_submission_with_fake_sbatch(tmp_path, monkeypatch):
         f.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     spec = CollectSpec(str(tmp_path / "out"), 5, seed=0, config=TrainConfig().to_dict(), nproc=4)
-    st = run_collection(spec, executor="slurm", chunk_size=2, wait=False,
-                        slurm={"slurm_partition": "gpu", "gpus_per_node": 4, "cpus_per_task": 32,
-                               "slurm_array_parallelism": 2})
-    assert st["submitted"] == ["4242_0", "4242_1", "4242_2"] and st["pending"] == 5
+    slurm = {"slurm_partition": "gpu", "gpus_per_node": 4, "cpus_per_task": 32, "slurm_array_parallelism": 2}
+    st = run_collection(spec, executor="slurm", chunk_size=2, slurm=slurm)  # SLURM: returns once submitted
+    assert st["submitted"] == ["4242_0", "4242_1", "4242_2"] and st["done"] == 0
     script = (tmp_path / "submitted.sh").read_text()
     assert "#SBATCH --array=0-2%2" in script and "#SBATCH --partition=gpu" in script
     assert "#SBATCH --gpus-per-node=4" in script
+    assert "#SBATCH --signal=USR2@" in script  # submitit's preemption/timeout signal: the task requeues
+    jobs = json.loads((tmp_path / "out" / "jobs.json").read_text())
+    assert sorted({e["job_id"] for e in jobs.values()}) == st["submitted"] and len(jobs) == 5
+
+    # status comes from the results directory and sacct; a resubmission skips what is queued or running
+    sacct = bin_dir / "sacct"
+    sacct.write_text("#!/bin/sh\necho 'JobID|State|NodeList'\n"
+                     "for i in 0 1 2; do echo \"4242_$i|$(cat " + str(tmp_path / "state") + ")|n1\"; done\n")
+    sacct.chmod(0o755)
+    (tmp_path / "state").write_text("RUNNING")
+    (tmp_path / "submitted.sh").unlink()
+    st = run_collection(spec, executor="slurm", chunk_size=2, slurm=slurm)
+    assert st["submitted"] == [] and st["running"] == 5 and st["pending"] == 0
+    assert not (tmp_path / "submitted.sh").exists()
+    (tmp_path / "state").write_text("PREEMPTED")  # still the job's: SLURM requeues it
+    assert status(tmp_path / "out")["running"] == 5
+    (tmp_path / "state").write_text("CANCELLED by 0")  # gone: its architectures are submitted again
+    assert status(tmp_path / "out")["pending"] == 5
+    st = run_collection(spec, executor="slurm", chunk_size=2, slurm=slurm)
+    assert st["submitted"] == ["4242_0", "4242_1", "4242_2"]
 
 
 def _load_runner():
@@ -164,12 +187,14 @@ def test_memory_skipped_archs_are_final_not_failed(tmp_path, monkeypatch, capsys
     assert rc == 0 and '"skipped"' in capsys.readouterr().out
 
     # torchrun path: the launcher returns None on skipped.json (a result would be returned instead)
+    real_popen = subprocess.Popen
+
     def fake_run(cmd, **kw):
         out = Path(cmd[cmd.index("--out") + 1])
         (out / "skipped.json").write_text("{}")
-        return subprocess.CompletedProcess(cmd, 0, "", "")
+        return real_popen(["true"], **kw)
 
-    monkeypatch.setattr(launch.subprocess, "run", fake_run)
+    monkeypatch.setattr(launch.subprocess, "Popen", fake_run)
     assert launch.run_torchrun(cfg, "x", tmp_path / "tr", 2) is None
     assert not list((tmp_path / "tr").glob("*.yaml"))  # the private launch config is removed
     spec2 = CollectSpec(str(tmp_path / "out2"), 1, seed=0, config=cfg.to_dict(), nproc=2)
@@ -177,51 +202,151 @@ def test_memory_skipped_archs_are_final_not_failed(tmp_path, monkeypatch, capsys
     assert list(st["outcomes"].values()) == ["skipped_memory"] and st["failed"] == {} and st["pending"] == 0
 
     # on a GPU even one process per architecture runs in a subprocess (a CUDA fault stays there)
-    from naslib_anb.training import collect
+    from naslib_anb.training import evaluate
 
-    monkeypatch.setattr(collect, "_cuda_available", lambda: True)
+    monkeypatch.setattr(evaluate, "_cuda_available", lambda: True)
     launched = []
-    monkeypatch.setattr(launch.subprocess, "run", lambda cmd, **kw: (launched.append(cmd), fake_run(cmd))[1])
+    monkeypatch.setattr(launch.subprocess, "Popen", lambda cmd, **kw: (launched.append(cmd), fake_run(cmd, **kw))[1])
     st = run_collection(CollectSpec(str(tmp_path / "out3"), 1, seed=0, config=cfg.to_dict()), executor="inline")
     assert list(st["outcomes"].values()) == ["skipped_memory"]
     assert len(launched) == 1 and "--nproc_per_node=1" in launched[0]
 
 
-def test_stale_locks_break_once_and_heartbeat_keeps_a_lock_fresh(tmp_path):
-    from naslib_anb.training.collect import _Heartbeat, _try_lock
+def _cfg(root, **over):
+    from naslib_anb.training import load_config
 
-    lock = tmp_path / "locks" / "a.lock"
-    lock.parent.mkdir()
-    lock.write_text(json.dumps({"host": "another-host", "pid": 1}))
-    assert _try_lock(lock, ttl=600) is None  # fresh heartbeat: held
-    old = time.time() - 3600
-    os.utime(lock, (old, old))
-    ino = _try_lock(lock, ttl=600)
-    assert ino is not None and json.loads(lock.read_text())["pid"] == os.getpid()
-    assert sorted(p.name for p in lock.parent.iterdir()) == ["a.lock"]  # stale copy and temp file gone
-    assert _try_lock(lock, ttl=600) is None  # now ours and fresh
-    os.utime(lock, (old, old))
-    with _Heartbeat(lock, ino, interval=0.05):
-        deadline = time.time() + 5
-        while lock.stat().st_mtime < old + 10 and time.time() < deadline:
-            time.sleep(0.02)
-        assert time.time() - lock.stat().st_mtime < 60  # touched by the heartbeat
-    assert not lock.exists()  # released on exit
-    # a lock of a dead process on this host is stale at once
-    import socket
-
-    lock.write_text(json.dumps({"host": socket.gethostname(), "pid": 2**22 + 12345}))
-    assert _try_lock(lock, ttl=600) is not None
+    return load_config(TINY, {"data_dir": str(Path(root).resolve()), **over})
 
 
-def test_cleanup_keeps_young_temp_files(tmp_path):
-    from naslib_anb.training.collect import _cleanup_tmp
+def test_preempted_task_is_requeued_and_resumes_from_its_last_epoch(tmp_path, monkeypatch):
+    """submitit's LocalExecutor: preempt (USR2) a task right after epoch 0's checkpoint; submitit
+    requeues it (Checkpointable) and the requeued task resumes at epoch 1, not from scratch."""
+    pytest.importorskip("torch")
+    pytest.importorskip("submitit")
+    from _collect_helpers import PausingTask
 
-    (tmp_path / "results").mkdir()
-    young, orphan = tmp_path / "results" / "a.json.1.tmp", tmp_path / "results" / "b.json.2.tmp"
-    young.write_text("x")
-    orphan.write_text("x")
-    old = time.time() - 2 * 3600
-    os.utime(orphan, (old, old))
-    _cleanup_tmp(tmp_path)
-    assert young.exists() and not orphan.exists()
+    from naslib_anb.training import make_image_folder
+    from naslib_anb.training.evaluate import evaluate_archs
+
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), str(REPO / "tests")]))
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    root = make_image_folder(tmp_path / "imgs", num_classes=4, train_per_class=8, val_per_class=4)
+    arch = str(sample_archs(1, 5)[0])
+    out = tmp_path / "out"
+    result = {}
+
+    def submit():
+        result.update(evaluate_archs([arch], _cfg(root, epochs=3, val_last_epochs=1), out, executor="local",
+                                     task_factory=PausingTask))
+
+    import threading
+
+    t = threading.Thread(target=submit)
+    t.start()
+    marker = out / "paused.json"
+    deadline = time.time() + 240
+    while not marker.exists() and t.is_alive() and time.time() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), "the task never reached the end of epoch 0"
+    assert (out / "runs" / arch / "checkpoint.pt").is_file()  # epoch 0 is saved before the pause
+    os.kill(json.loads(marker.read_text())["pid"], signal.SIGUSR2)  # what SLURM sends on preemption/timeout
+    t.join(timeout=300)
+    assert not t.is_alive()
+    assert result["outcomes"] == {arch: "trained"} and result["done"] == 1
+    log = [json.loads(x) for x in (out / "epochs.log").read_text().splitlines()]
+    pids = [p for p, _, _ in log]
+    assert [e for _, _, e in log] == [0, 1, 2] and pids[0] != pids[1] == pids[2]  # resumed at epoch 1
+    curve = json.loads((out / "curves" / f"{arch}.json").read_text())
+    assert [e["epoch"] for e in curve["epochs"]] == [0, 1, 2]
+    assert not (out / "runs" / arch).exists()  # finished: its checkpoint is removed
+
+
+def test_resubmission_skips_architectures_owned_by_a_live_job(tmp_path):
+    """Idempotent: an architecture whose recorded job is alive is neither trained nor counted pending."""
+    pytest.importorskip("torch")
+    from naslib_anb.training import make_image_folder
+    from naslib_anb.training.evaluate import _pid_start, campaign_status, evaluate_archs
+
+    root = make_image_folder(tmp_path / "imgs", num_classes=4, train_per_class=8, val_per_class=4)
+    a, b = (str(x) for x in sample_archs(2, 11))
+    out = tmp_path / "out"
+    cfg = _cfg(root, epochs=1, val_last_epochs=1)
+    evaluate_archs([], cfg, out, executor="inline")
+    me = {"executor": "local", "job_id": "1", "pid": os.getpid(), "start": _pid_start(os.getpid())}
+    (out / "jobs.json").write_text(json.dumps({a: me}))
+    st = evaluate_archs([a, b], cfg, out, executor="inline")
+    assert st["outcomes"] == {b: "trained"} and st["running"] == 1 and st["pending"] == 0
+    # its job gone (a reused pid has another start time): the architecture is pending and trained
+    (out / "jobs.json").write_text(json.dumps({a: {**me, "start": "0"}}))
+    assert campaign_status(out)["pending"] == 1
+    st = evaluate_archs([a, b], cfg, out, executor="inline")
+    assert st["outcomes"] == {a: "trained"} and st["done"] == 2
+    with pytest.raises(ConfigError, match="epochs"):  # one recipe per results directory
+        evaluate_archs([a], cfg.replace(epochs=2), out, executor="inline")
+
+
+def test_orphan_temporaries_of_an_architecture_are_removed_by_its_next_task(tmp_path):
+    pytest.importorskip("torch")
+    from naslib_anb.training import make_image_folder
+    from naslib_anb.training.evaluate import evaluate_archs
+
+    root = make_image_folder(tmp_path / "imgs", num_classes=4, train_per_class=8, val_per_class=4)
+    a = str(sample_archs(1, 12)[0])
+    out = tmp_path / "out"
+    cfg = _cfg(root, epochs=1, val_last_epochs=1)
+    evaluate_archs([], cfg, out, executor="inline")
+    orphans = [out / "runs" / a / "checkpoint.pt.k1ll3d.tmp", out / "results" / f"result_{a}.json.x1.tmp",
+               out / "curves" / f"{a}.json.x2.tmp"]
+    other = out / "results" / "result_someone-else.json.x3.tmp"  # another architecture's writer
+    for p in orphans + [other]:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"x" * 100)
+    st = evaluate_archs([a], cfg, out, executor="inline", options=EvalOptions(keep_checkpoints=True))
+    assert st["outcomes"] == {a: "trained"}
+    assert not any(p.exists() for p in orphans) and other.exists()
+    assert (out / "runs" / a / "checkpoint.pt").is_file() and not (out / "runs" / a / "model.pt").exists()
+
+
+def _session_pids(sid: int) -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                raw = (d / "stat").read_text()
+            except OSError:
+                continue
+            rest = raw[raw.rindex(")") + 2:].split()
+            if int(rest[3]) == sid and rest[0] != "Z":
+                out.append(int(d.name))
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_killing_only_the_runner_stops_its_local_workers(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("submitit")
+    from naslib_anb.training import make_image_folder
+
+    root = make_image_folder(tmp_path / "imgs", num_classes=4, train_per_class=8, val_per_class=4)
+    out = tmp_path / "out"
+    cmd = [sys.executable, str(REPO / "runners" / "collect.py"), "--n", "4", "--seed", "3", "--config", str(TINY),
+           "--data", str(root), "--out", str(out), "--executor", "local", "--chunk-size", "4"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        # kill the runner once its task has started training (a run directory exists)
+        kill_point = lambda: (out / "runs").is_dir() and any((out / "runs").iterdir())  # noqa: E731
+        deadline = time.time() + 240
+        while p.poll() is None and time.time() < deadline and not kill_point():
+            time.sleep(0.05)
+        assert p.poll() is None and kill_point(), p.stderr.read().decode()[-3000:] if p.poll() is not None else ""
+        os.kill(p.pid, signal.SIGKILL)  # the runner only, not its process group
+        p.wait()
+        deadline = time.time() + 120
+        while _session_pids(p.pid) and time.time() < deadline:
+            time.sleep(0.1)
+        assert _session_pids(p.pid) == []  # its controller and task ended with it
+        assert status(out)["done"] < 4 and status(out)["running"] == 0
+    finally:
+        for pid in _session_pids(p.pid):
+            os.kill(pid, signal.SIGKILL)

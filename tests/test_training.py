@@ -53,6 +53,53 @@ def test_p_star_schedules_match_upstream():
     ref = load_config(REPO / "configs/train/reference.yaml")
     assert lr_at(ref, 0.0, 192) == pytest.approx(1e-6)
     assert lr_at(ref, 5.0, 192) == pytest.approx(0.024 * 0.97 ** 2)
+    assert lr_at(ref, 5.9, 192) == lr_at(ref, 5.0, 192)  # per epoch, as timm
+
+
+def test_reference_recipe_is_pinned_to_how_upstream_ran_it():
+    """r as upstream's timm script ran it: lr 0.024 per process on any GPU count, no colour jitter
+    under RandAugment, random train / bicubic eval interpolation, warm-up and decay once per epoch."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("timm")
+    from timm.data.auto_augment import RandAugment
+    from timm.data.transforms import RandomResizedCropAndInterpolation
+    from timm.scheduler import StepLRScheduler
+    from torchvision import transforms as T
+
+    from naslib_anb.training.data import train_transform, val_transform
+
+    ref = load_config(REPO / "configs/train/reference.yaml")
+    for gpus in (1, 4, 8):
+        assert ref.peak_lr(192 * gpus) == pytest.approx(0.024)  # per-process LR: not N times larger
+    assert TrainConfig().peak_lr(4 * 512) == pytest.approx(0.425)  # p*: anchored at upstream's 4 x 512
+    ops = train_transform(ref, 224).transforms
+    assert not any(isinstance(o, T.ColorJitter) for o in ops) and any(isinstance(o, RandAugment) for o in ops)
+    rrc = ops[0]
+    assert isinstance(rrc, RandomResizedCropAndInterpolation)
+    assert set(rrc.interpolation) == {T.InterpolationMode.BILINEAR, T.InterpolationMode.BICUBIC}  # "random"
+    resize = val_transform(ref).transforms[0]
+    assert resize.interpolation == T.InterpolationMode.BICUBIC and resize.size == 256  # 224 / 0.875
+    with pytest.raises(ConfigError, match="color_jitter"):
+        ref.replace(color_jitter=0.4)
+    # timm's StepLRScheduler as timm's train.py builds it (create_scheduler: warmup_prefix off unless
+    # --warmup-prefix), stepped per epoch, gives the LR of every step of that epoch
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=ref.peak_lr(192))
+    sched = StepLRScheduler(opt, decay_t=ref.decay_epochs, decay_rate=ref.decay_rate, warmup_t=ref.warmup_epochs,
+                            warmup_lr_init=ref.warmup_lr, warmup_prefix=False, t_in_epochs=True)
+    for epoch in range(12):
+        sched.step(epoch)
+        expected = opt.param_groups[0]["lr"]
+        for frac in (0.0, 0.37, 0.99):
+            assert lr_at(ref, epoch + frac, 192 * 4) == pytest.approx(expected, rel=1e-12)
+
+
+def test_typed_config_values_are_refused_with_the_field_named(tmp_path):
+    with pytest.raises(ConfigError, match="amp is 'maybe'; valid: true or false"):
+        load_config(None, parse_overrides(["amp=maybe"]))
+    from naslib_anb.training.cli import main
+
+    assert main(["--arch", ARCH, "--out", str(tmp_path / "o"), "--set", "amp=maybe"]) == 2
+    assert main(["--arch", ARCH, "--out", "/proc/no/such/dir", "--set", "epochs=1"]) == 2
 
 
 @pytest.fixture(scope="module")
@@ -100,10 +147,12 @@ def test_resume_is_exact(image_root, tmp_path):
     from naslib_anb.training import train_arch
 
     cfg = _cfg(image_root)
-    full = train_arch(cfg, ARCH, tmp_path / "full")
+    full = train_arch(cfg, ARCH, tmp_path / "full", save_weights=True)
     part = train_arch(cfg, ARCH, tmp_path / "resumed", stop_after_epoch=0)
     assert part.status == "partial" and not (tmp_path / "resumed" / "result.json").exists()
-    again = train_arch(cfg, ARCH, tmp_path / "resumed")
+    assert (tmp_path / "resumed" / "checkpoint.pt").is_file()
+    again = train_arch(cfg, ARCH, tmp_path / "resumed", save_weights=True)
+    assert not (tmp_path / "resumed" / "checkpoint.pt").exists()  # finished: removed (keep_checkpoint keeps it)
     a = torch.load(tmp_path / "full" / "model.pt")
     b = torch.load(tmp_path / "resumed" / "model.pt")
     assert all(torch.equal(a[k], b[k]) for k in a)
@@ -124,7 +173,7 @@ def test_two_process_gloo_kill_and_resume(image_root, tmp_path):
     pytest.importorskip("torch")
     out = tmp_path / "ddp"
     cmd, env = _torchrun(["--config", str(TINY), "--data", str(image_root), "--arch", ARCH, "--out", str(out),
-                          "--set", "epochs=6", "val_last_epochs=1", "--no-weights"])
+                          "--set", "epochs=6", "val_last_epochs=1"])
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     kill_when(p, (out / "curve.json").exists, timeout=120)
     first = json.loads((out / "curve.json").read_text())
@@ -140,6 +189,7 @@ def test_two_process_gloo_kill_and_resume(image_root, tmp_path):
     rec = json.loads((out / "result.json").read_text())
     assert rec["training"]["world_size"] == 2 and rec["training"]["global_batch"] == 16
     assert curve["epochs"][0]["images"] == 32  # 2 ranks x 2 steps x 8 images: every training image once
+    assert sorted(p.name for p in out.iterdir()) == ["config.yaml", "curve.json", "result.json"]  # no tmp, no ckpt
 
 
 def test_reference_recipe_paths_run(image_root, tmp_path):

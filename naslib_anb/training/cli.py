@@ -24,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--data", default=None, help="ImageFolder root with train/ and val/ (sets data_dir)")
     g.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override config fields")
     g.add_argument("--no-resume", action="store_true", help="ignore an existing checkpoint")
-    g.add_argument("--no-weights", action="store_true", help="do not save final weights (model.pt)")
+    g.add_argument("--save-weights", action="store_true", help="save final weights (model.pt)")
+    g.add_argument("--keep-checkpoint", action="store_true", help="keep checkpoint.pt after the run finishes")
     g.add_argument("--stop-after-epoch", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("-v", "--verbose", action="store_true")
     return p
@@ -43,7 +44,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.data is not None:
             over["data_dir"] = os.path.abspath(args.data)
         cfg = load_config(args.config, over)
-        res = train_arch(cfg, args.arch, args.out, resume=not args.no_resume, save_weights=not args.no_weights,
+        if rank == 0:
+            from naslib_anb.io import ensure_writable_dir
+
+            ensure_writable_dir(args.out)
+        res = train_arch(cfg, args.arch, args.out, resume=not args.no_resume, save_weights=args.save_weights,
+                         keep_checkpoint=args.keep_checkpoint,
                          stop_after_epoch=args.stop_after_epoch)
     except ANBError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -19,6 +19,9 @@ SCHEDULES = ("triangular", "step")
 LOADERS = ("torchvision",)
 AMP_DTYPES = ("float16", "bfloat16")
 ACTIVATIONS = ("relu", "silu")
+LR_SCALINGS = ("global_batch", "per_process")
+TRAIN_INTERPOLATIONS = ("bilinear", "bicubic", "random")
+VAL_INTERPOLATIONS = ("bilinear", "bicubic")
 
 
 @dataclass(frozen=True)
@@ -48,14 +51,20 @@ class TrainConfig:
     auto_augment: Optional[str] = None  #: timm RandAugment string, e.g. "rand-m9-mstd0.5"
     color_jitter: float = 0.0
     re_prob: float = 0.0  #: timm random erasing probability
+    train_interpolation: str = "bilinear"  #: RandomResizedCrop resampling; "random": bilinear or bicubic per image (timm)
     # -- validation ----------------------------------------------------------------------
     val_res: int = 256
     val_crop_ratio: float = 224 / 256
     val_last_epochs: int = 3  #: validate after each of the last N epochs (upstream: epoch > epochs - 4)
+    val_interpolation: str = "bilinear"
     # -- optimisation --------------------------------------------------------------------
     optimizer: str = "sgd"
     lr: float = 0.425  #: peak learning rate at global batch ``lr_ref_batch``
-    lr_ref_batch: int = 2048  #: lr is scaled linearly: lr * global_batch / lr_ref_batch
+    lr_ref_batch: int = 2048  #: lr is scaled linearly: lr * batch / lr_ref_batch (batch: see lr_scaling)
+    #: "global_batch": batch = per-process batch x processes (p*: 0.425 at 4 x 512);
+    #: "per_process": batch = per-process batch, so the LR does not grow with the GPU count (timm
+    #: scripts with a hard-coded lr, as upstream ran the reference recipe)
+    lr_scaling: str = "global_batch"
     momentum: float = 0.9
     nesterov: bool = False
     opt_eps: float = 1e-3  #: rmsproptf only
@@ -63,9 +72,9 @@ class TrainConfig:
     schedule: str = "triangular"
     lr_peak_epoch: float = 2.0  #: triangular: peak epoch
     lr_start_factor: float = 1e-4  #: triangular: LR at epoch 0 is lr * this
-    warmup_epochs: float = 0.0  #: step: linear warm-up from warmup_lr
+    warmup_epochs: float = 0.0  #: step: linear warm-up from warmup_lr, updated once per epoch (timm)
     warmup_lr: float = 1e-6
-    decay_epochs: float = 2.4  #: step: decay every N epochs
+    decay_epochs: float = 2.4  #: step: decay every N epochs, updated once per epoch (timm)
     decay_rate: float = 0.97
     label_smoothing: float = 0.1
     ema_decay: Optional[float] = None  #: model EMA (evaluated instead of the raw model when set)
@@ -95,7 +104,9 @@ class TrainConfig:
             return ConfigError(f"TrainConfig.{name} is {getattr(self, name)!r}; valid: {valid}")
 
         for name, choices in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("loader", LOADERS),
-                              ("amp_dtype", AMP_DTYPES), ("activation", ACTIVATIONS), ("init", ("anb", "timm"))):
+                              ("amp_dtype", AMP_DTYPES), ("activation", ACTIVATIONS), ("init", ("anb", "timm")),
+                              ("lr_scaling", LR_SCALINGS), ("train_interpolation", TRAIN_INTERPOLATIONS),
+                              ("val_interpolation", VAL_INTERPOLATIONS)):
             if getattr(self, name) not in choices:
                 raise bad(name, ", ".join(repr(c) for c in choices))
         for name in ("batch_size", "val_batch_size", "epochs", "min_res", "max_res", "val_res", "res_multiple",
@@ -107,6 +118,13 @@ class TrainConfig:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise bad(name, "an int >= 0")
+        if self.auto_augment and self.color_jitter > 0:
+            raise ConfigError(f"TrainConfig.color_jitter is {self.color_jitter!r} with auto_augment "
+                              f"{self.auto_augment!r}: timm turns colour jitter off under RandAugment; "
+                              "valid: color_jitter 0 with auto_augment, or auto_augment null")
+        for name in ("amp", "drop_last", "nesterov", "channels_last", "cudnn_benchmark"):
+            if not isinstance(getattr(self, name), bool):
+                raise bad(name, "true or false")
         if self.min_res > self.max_res:
             raise ConfigError(f"TrainConfig.min_res {self.min_res} > max_res {self.max_res}")
         if self.start_ramp > self.end_ramp:
@@ -147,8 +165,10 @@ class TrainConfig:
 
     # -- derived -----------------------------------------------------------------------
     def peak_lr(self, global_batch: int) -> float:
-        """Linear scaling rule: the configured lr holds at ``lr_ref_batch``."""
-        return self.lr * global_batch / self.lr_ref_batch
+        """Linear scaling rule: the configured lr holds at ``lr_ref_batch`` images per step
+        (``global_batch``) or per process (``per_process``: independent of the process count)."""
+        batch = global_batch if self.lr_scaling == "global_batch" else self.batch_size
+        return self.lr * batch / self.lr_ref_batch
 
     def validate_epoch(self, epoch: int) -> bool:
         """0-based epoch; upstream validates when ``epoch > epochs - 4`` (the last three)."""

@@ -51,25 +51,20 @@ def make_image_folder(
     return root
 
 
-class _ResizableRRC:
-    """RandomResizedCrop whose output size can be changed between epochs (progressive resizing)."""
+def _rrc(cfg: TrainConfig, res: int):
+    """RandomResizedCrop at ``res`` with the recipe's interpolation ("random": timm picks bilinear
+    or bicubic per image, as timm's training scripts do)."""
+    from timm.data.transforms import RandomResizedCropAndInterpolation
 
-    def __init__(self, size: int, scale, ratio):
-        from torchvision import transforms as T
-
-        self.scale, self.ratio = tuple(scale), tuple(ratio)
-        self.size = size
-        self._T = T
-
-    def __call__(self, img):
-        t = self._T.RandomResizedCrop(self.size, scale=self.scale, ratio=self.ratio, antialias=True)
-        return t(img)
+    return RandomResizedCropAndInterpolation(res, scale=tuple(cfg.rrc_scale), ratio=tuple(cfg.rrc_ratio),
+                                             interpolation=cfg.train_interpolation)
 
 
 def train_transform(cfg: TrainConfig, res: int):
+    """RRC + flip (p*); RandAugment, colour jitter (never together, as timm) and random erasing."""
     from torchvision import transforms as T
 
-    rrc = _ResizableRRC(res, cfg.rrc_scale, cfg.rrc_ratio)
+    rrc = _rrc(cfg, res)
     ops: list[Any] = [rrc]
     if cfg.hflip > 0:
         ops.append(T.RandomHorizontalFlip(cfg.hflip))
@@ -78,7 +73,7 @@ def train_transform(cfg: TrainConfig, res: int):
 
         ops.append(rand_augment_transform(cfg.auto_augment, {"translate_const": int(res * 0.45),
                                                              "img_mean": tuple(round(255 * m) for m in MEAN)}))
-    if cfg.color_jitter > 0:
+    if cfg.color_jitter > 0 and not cfg.auto_augment:  # timm: no colour jitter under RandAugment
         ops.append(T.ColorJitter(*(cfg.color_jitter,) * 3))
     ops += [T.ToTensor(), T.Normalize(MEAN, STD)]
     if cfg.re_prob > 0:
@@ -94,7 +89,8 @@ def val_transform(cfg: TrainConfig):
     from torchvision import transforms as T
 
     resize = int(round(cfg.val_res / cfg.val_crop_ratio))
-    return T.Compose([T.Resize(resize, antialias=True), T.CenterCrop(cfg.val_res), T.ToTensor(),
+    interp = T.InterpolationMode.BICUBIC if cfg.val_interpolation == "bicubic" else T.InterpolationMode.BILINEAR
+    return T.Compose([T.Resize(resize, interpolation=interp, antialias=True), T.CenterCrop(cfg.val_res), T.ToTensor(),
                       T.Normalize(MEAN, STD)])
 
 

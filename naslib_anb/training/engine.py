@@ -4,10 +4,11 @@ validation over the last epochs, an atomic checkpoint after every epoch and exac
 Files in ``out_dir`` (written by rank 0, atomically):
 
 - ``checkpoint.pt``  model, optimizer, scaler, EMA, next epoch, curve so far, elapsed time, recipe, world size
+  (removed once the result is written, unless ``keep_checkpoint``)
 - ``curve.json``     the learning curve so far (see :func:`curve_json`)
 - ``config.yaml``    the resolved recipe (written when a fresh run starts, never by a resume)
 - ``result.json``    the ANB-schema record, written last: its presence means "done"
-- ``model.pt``       final weights (state dict), when ``save_weights``
+- ``model.pt``       final weights (state dict), only when ``save_weights``
 - ``skipped.json``   instead of a result, when the memory filter rejects the architecture
 """
 from __future__ import annotations
@@ -21,7 +22,7 @@ import random
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -263,8 +264,16 @@ def read_result(out_dir: Any) -> Optional[dict[str, Any]]:
     return json.loads(p.read_text()) if p.is_file() else None
 
 
-def train_arch(cfg: TrainConfig, arch: Any, out_dir: Any, *, resume: bool = True, save_weights: bool = True,
-               stop_after_epoch: Optional[int] = None) -> TrainResult:
+def remove_temporaries(out_dir: Path) -> None:
+    """Delete ``*.tmp`` files of killed atomic writes; a run directory has one writer (this run)."""
+    if out_dir.is_dir():
+        for p in out_dir.glob("*.tmp"):
+            p.unlink(missing_ok=True)
+
+
+def train_arch(cfg: TrainConfig, arch: Any, out_dir: Any, *, resume: bool = True, save_weights: bool = False,
+               keep_checkpoint: bool = False, stop_after_epoch: Optional[int] = None,
+               on_epoch_end: Optional[Callable[[int], None]] = None) -> TrainResult:
     """Train ``arch`` under ``cfg`` in the current process group (torchrun) or alone.
 
     Idempotent: a finished ``out_dir`` returns its result without training (ConfigError if it was
@@ -272,7 +281,9 @@ def train_arch(cfg: TrainConfig, arch: Any, out_dir: Any, *, resume: bool = True
     existing checkpoint is continued, only under the same recipe (:func:`recipe_key`) and world
     size, else ConfigError naming the differing keys. ``stop_after_epoch`` ends the process's work
     after that epoch's checkpoint (used to test resume); the run is then incomplete and returns
-    status "partial".
+    status "partial". ``on_epoch_end(epoch)`` runs on rank 0 after each epoch's checkpoint. The
+    checkpoint is removed when the run finishes unless ``keep_checkpoint``; weights are written
+    (``model.pt``) only with ``save_weights``.
     """
     import torch
 
@@ -296,6 +307,7 @@ def train_arch(cfg: TrainConfig, arch: Any, out_dir: Any, *, resume: bool = True
                            peak_memory_gb=tr.get("peak_memory_gb"), out_dir=str(out))
     resuming = resume and ckpt_path.is_file()
     if env.is_main:
+        remove_temporaries(out)
         out.mkdir(parents=True, exist_ok=True)
         if not resuming:
             cfg.save(out / "config.yaml")
@@ -402,6 +414,8 @@ def train_arch(cfg: TrainConfig, arch: Any, out_dir: Any, *, resume: bool = True
                      "config": cfg.to_dict(), "world_size": world}
             _save_checkpoint(ckpt_path, state)
             atomic_write_json(out / CURVE, curve_json(arch, cfg, curve, world, complete=epoch + 1 == cfg.epochs))
+            if on_epoch_end is not None:
+                on_epoch_end(epoch)
         D.barrier(env)
         log.info("%s epoch %d res %d loss %.4f val_top1 %s (%.1fs)", arch, epoch, res, entry.train_loss,
                  entry.val_top1, entry.epoch_time_s)
@@ -419,5 +433,7 @@ def train_arch(cfg: TrainConfig, arch: Any, out_dir: Any, *, resume: bool = True
             torch.save((ema.module if ema is not None else model).state_dict(), buf)
             atomic_write_bytes(out / "model.pt", buf.getvalue())
         atomic_write_json(out / RESULT, result.record_json(cfg, str(env.device)))
+        if not keep_checkpoint:
+            ckpt_path.unlink(missing_ok=True)  # the result is filed: the checkpoint is dead weight
     D.barrier(env)
     return result

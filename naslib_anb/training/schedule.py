@@ -12,15 +12,18 @@ def lr_at(cfg: TrainConfig, epoch: float, global_batch: int) -> float:
     """LR at a fractional epoch (``epoch + step / steps_per_epoch``).
 
     ``triangular`` (p*): ``np.interp(epoch, [0, peak, epochs], [lr * start_factor, lr, 0])``.
-    ``step`` (timm-style): linear warm-up from ``warmup_lr``, then ``lr * decay_rate ** floor(epoch / decay_epochs)``.
+    ``step`` (timm's ``StepLRScheduler`` as upstream ran it, updated once per epoch): linear warm-up
+    from ``warmup_lr`` over ``warmup_epochs``, then ``lr * decay_rate ** floor(e / decay_epochs)``,
+    where ``e = floor(epoch)``: every step of an epoch uses that epoch's LR.
     """
     peak = cfg.peak_lr(global_batch)
     if cfg.schedule == "triangular":
         return float(np.interp(epoch, [0.0, cfg.lr_peak_epoch, float(cfg.epochs)],
                                [peak * cfg.lr_start_factor, peak, 0.0]))
-    if epoch < cfg.warmup_epochs:
-        return cfg.warmup_lr + (peak - cfg.warmup_lr) * epoch / cfg.warmup_epochs
-    return peak * cfg.decay_rate ** math.floor(epoch / cfg.decay_epochs)
+    e = math.floor(epoch)
+    if e < cfg.warmup_epochs:
+        return cfg.warmup_lr + (peak - cfg.warmup_lr) * e / cfg.warmup_epochs
+    return peak * cfg.decay_rate ** math.floor(e / cfg.decay_epochs)
 
 
 def resolution_at(cfg: TrainConfig, epoch: int) -> int:
