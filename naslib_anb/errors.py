@@ -81,3 +81,12 @@ class ModelFileError(DataError):
 
 class ConfigError(ANBError, ValueError):
     """A run configuration holds an invalid value."""
+
+
+class InfeasibleArchitectureError(ANBError, ValueError):
+    """A feasible architecture was asked for where none can be made (e.g. every neighbour too large)."""
+
+    def __init__(self, arch: object, reason: str):
+        self.arch = arch
+        self.reason = reason
+        super().__init__(f"{arch}: {reason}")

@@ -18,6 +18,22 @@ def test_query_json(capsys):
     assert row["arch"] == B0 and len(out["units"]) == 11 and "val_top1_std" in row
 
 
+def test_query_json_says_where_each_architecture_stands(capsys):
+    from naslib_anb.space import arch_cost, arch_from_indices, measured_codes
+
+    measured = str(arch_from_indices(measured_codes()[0]))
+    huge = "e6k5l3s1-e6k5l3s1-e6k5l3s1-e6k5l3s1-e6k5l3s1-e6k5l4s1-e6k5l3s1"
+    assert main(["query", B0, measured, huge, "--target", "val_top1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    b0, meas, big = out["results"]
+    assert b0["params_m"] == pytest.approx(5.288548) and b0["macs_m"] == pytest.approx(arch_cost(EFFICIENTNET_B0).macs_m)
+    assert b0["feasible"] is True and 11.0 < b0["train_memory_gib"] < 12.0 and b0["nearest_measured"] > 0
+    assert meas["nearest_measured"] == 0 and meas["feasible"] is True
+    assert big["feasible"] is False and big["train_memory_gib"] > 30 and big["macs_m"] > 900
+    assert set(out["support_units"]) == {"params_m", "macs_m", "train_memory_gib", "nearest_measured"}
+    assert list(out["units"]) == ["val_top1"]
+
+
 def test_query_device_metric(capsys):
     assert main(["query", B0, json.dumps(EFFICIENTNET_B0.to_dict()), "--device", "vck190",
                  "--metric", "latency", "--json"]) == 0

@@ -102,6 +102,41 @@ class Benchmark(ABC):
         dist = nearest_measured(items)
         return int(dist[0]) if single else dist
 
+    def train_memory_gib(self, archs: Union[ArchLike, Iterable[ArchLike]]):
+        """GiB that training with the labels' recipe needs (batch 512, 192 px, AMP); float or (n,) array."""
+        from naslib_anb.space.memory import train_memory_gib
+
+        items, single = as_archs(archs)
+        gib = train_memory_gib(items)
+        return float(gib[0]) if single else gib
+
+    def feasible(self, archs: Union[ArchLike, Iterable[ArchLike]]):
+        """Trainable with the labels' recipe (:mod:`naslib_anb.space.trainability`); bool or (n,) array."""
+        from naslib_anb.space.trainability import feasible
+
+        items, single = as_archs(archs)
+        ok = feasible(items)
+        return bool(ok[0]) if single else ok
+
+    def support(self, archs: Union[ArchLike, Iterable[ArchLike]]) -> dict[str, np.ndarray]:
+        """Where architectures stand, one (n,) array each: ``params_m``, ``macs_m`` (thop @224),
+        ``train_memory_gib``, ``feasible``, ``nearest_measured``. No surrogate is involved."""
+        from naslib_anb.space.cost import arch_cost
+        from naslib_anb.space.memory import train_memory_gib
+        from naslib_anb.space.support import nearest_measured
+        from naslib_anb.space.trainability import FEASIBLE_MAX_GIB
+
+        items, _ = as_archs(archs)
+        gib = train_memory_gib(items)
+        costs = [arch_cost(a) for a in items]
+        return {
+            "params_m": np.asarray([c.params_m for c in costs], dtype=np.float64),
+            "macs_m": np.asarray([c.macs_m for c in costs], dtype=np.float64),
+            "train_memory_gib": gib,
+            "feasible": gib <= FEASIBLE_MAX_GIB,
+            "nearest_measured": nearest_measured(items),
+        }
+
     def query_all(self, archs: Union[ArchLike, Iterable[ArchLike]],
                   targets: Optional[Sequence[str]] = None) -> dict[str, np.ndarray]:
         """Every target (or the given ones) for a batch: ``{target: (n,) array}``."""

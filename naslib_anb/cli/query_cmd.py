@@ -1,4 +1,9 @@
-"""``naslib-anb query``: predict targets of architectures with the surrogate benchmark."""
+"""``naslib-anb query``: predict targets of architectures with the surrogate benchmark.
+
+Besides the predictions, every architecture's analytic size (``params_m``, ``macs_m``), the
+memory that training it with the labels' recipe needs (``train_memory_gib``), whether that
+fits (``feasible``) and its distance to the data (``nearest_measured``, in decisions).
+"""
 from __future__ import annotations
 
 import argparse
@@ -46,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         names = list(bench.targets)
     res = bench.query_all(archs, names, std=True)
+    where = bench.support(archs)
     rows = []
     for i, a in enumerate(archs):
         row = {"arch": str(a)}
@@ -54,13 +60,25 @@ def run(args: argparse.Namespace) -> int:
             row[n] = float(mean[i])
             if args.std:
                 row[f"{n}_std"] = float(sd[i])
+        row["params_m"] = float(where["params_m"][i])
+        row["macs_m"] = float(where["macs_m"][i])
+        row["train_memory_gib"] = round(float(where["train_memory_gib"][i]), 4)
+        row["feasible"] = bool(where["feasible"][i])
+        row["nearest_measured"] = int(where["nearest_measured"][i])
         rows.append(row)
     if args.json:
-        print_json({"units": {n: TARGETS[n].unit for n in names}, "results": rows})
+        support_units = {"params_m": "M", "macs_m": "M (thop @224)",
+                         "train_memory_gib": "GiB (batch 512, 192 px, AMP)", "nearest_measured": "decisions"}
+        print_json({"units": {n: TARGETS[n].unit for n in names}, "support_units": support_units,
+                    "results": rows})
         return 0
     for row in rows:
         print(row["arch"])
         for n in names:
             extra = f" +- {row[n + '_std']:.4g}" if args.std else ""
             print(f"  {n:18s} {row[n]:12.4f}{extra} {TARGETS[n].unit}")
+        print(f"  params {row['params_m']:.3f} M, MACs {row['macs_m']:.1f} M; training needs "
+              f"{row['train_memory_gib']:.2f} GiB ({'feasible' if row['feasible'] else 'NOT trainable'} "
+              f"with the labels' recipe); {row['nearest_measured']} decisions from the nearest measured "
+              "architecture")
     return 0

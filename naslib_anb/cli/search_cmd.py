@@ -31,6 +31,9 @@ def add_common_arguments(p: argparse.ArgumentParser, *, single: bool = True) -> 
                    help="exponent when T is missed (MnasNet beta; default = --weight)")
     r = p.add_argument_group("run")
     r.add_argument("--budget", type=int, help="queries per run (default 600)")
+    r.add_argument("--allow-infeasible", action="store_true", dest="allow_infeasible",
+                   help="also ask architectures too large to train with the labels' recipe (surrogate "
+                        "extrapolation; default: feasible ones only)")
     r.add_argument("--benchmark", help="anb (shipped surrogates, default) or toy (analytic smoke test)")
     r.add_argument("--config", type=Path, metavar="FILE", help="YAML of SearchConfig fields used as defaults")
     r.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE",
@@ -63,6 +66,8 @@ def config_from_args(args: argparse.Namespace, extra: Optional[dict[str, Any]] =
         v = getattr(args, flag, None)
         if v is not None:
             d[fld] = v
+    if getattr(args, "allow_infeasible", False):
+        d["feasible_only"] = False
     opt_kw = parse_key_values(getattr(args, "opt", []) or [], "--opt")
     if opt_kw:
         d["optimizer_kwargs"] = {**d.get("optimizer_kwargs", {}), **opt_kw}
@@ -94,6 +99,10 @@ def run(args: argparse.Namespace) -> int:
     if summary.get("hypervolume") is not None:
         line += f", hypervolume {summary['hypervolume']:.4f}"
     print(line)
+    bf = summary.get("best_feasible")
+    scope = "feasible only" if cfg.feasible_only else "--allow-infeasible"
+    print(f"{summary['infeasible_queries']} infeasible queries ({scope}); best feasible: "
+          + (f"{bf['value']:.3f} ({bf['arch']}, {bf['nearest_measured']} decisions from the data)" if bf else "none"))
     b0 = summary.get("efficientnet_b0")
     if b0:
         print(f"EfficientNet-B0 on this benchmark: {cfg.accuracy} {b0[cfg.accuracy]:.3f}, "

@@ -65,6 +65,9 @@ class ANBSearchSpace(Graph):
 
     QUERYABLE = True
     OPTIMIZER_SCOPE = "all"
+    #: sample, mutate and neighbours stay among the architectures the labels' recipe could
+    #: train (naslib_anb.space.trainability); set False on an instance or the class to opt out
+    feasible_only = True
 
     def __init__(self):
         super().__init__()
@@ -100,11 +103,11 @@ class ANBSearchSpace(Graph):
 
     # -- sampling ------------------------------------------------------------------
     def sample_random_architecture(self, dataset_api: Any = None, load_labeled: bool = False) -> None:
-        """Uniform sample over the space (or, with ``load_labeled``, over the measured archs)."""
+        """Uniform sample over the feasible space (or, with ``load_labeled``, over the measured archs)."""
         if load_labeled:
             self.load_labeled_architecture(dataset_api=dataset_api)
             return
-        self.set_spec(sample(_global_rng()))
+        self.set_spec(sample(_global_rng(), feasible_only=self.feasible_only))
 
     def load_labeled_architecture(self, dataset_api: Any = None) -> None:
         """One of the truly measured architectures; its queries answer from the measurements."""
@@ -113,11 +116,11 @@ class ANBSearchSpace(Graph):
 
     def mutate(self, parent: Any, dataset_api: Any = None, mutation_rate: int = 1) -> None:
         """Fill ``self`` with ``parent`` changed in exactly one of the 28 decisions."""
-        self.set_spec(mutate(spec_to_arch(_to_spec(parent)), _global_rng()))
+        self.set_spec(mutate(spec_to_arch(_to_spec(parent)), _global_rng(), feasible_only=self.feasible_only))
 
     def get_nbhd(self, dataset_api: Any = None) -> list:
-        """The 43 one-decision neighbours, shuffled, as ``nn.Module`` wrappers with ``.arch``."""
-        nbrs = neighbours(self.arch)
+        """The (feasible) one-decision neighbours, shuffled, as ``nn.Module`` wrappers with ``.arch``."""
+        nbrs = neighbours(self.arch, feasible_only=self.feasible_only)
         order = _global_rng().permutation(len(nbrs))
         out = []
         for i in order:

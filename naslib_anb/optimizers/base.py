@@ -21,6 +21,9 @@ Rules that make optimizers reusable (CLI driver, NASLib ``MetaOptimizer`` adapte
   compared with strictly alternating ask/tell; a driver may use it to evaluate a batch at once.
   Callers that do not batch simply alternate ask/tell.
 - ``on_error(arch)`` reports that an asked arch could not be evaluated; the optimizer forgets it.
+- Feasibility: by default (``feasible_only=True``) every ask is an architecture the recipe
+  behind the labels could train (:mod:`naslib_anb.space.trainability`); pass
+  ``feasible_only=False`` to search the whole space, surrogate extrapolations included.
 - Optimizers know nothing about benchmarks, devices or budgets, and are picklable.
 """
 from __future__ import annotations
@@ -50,8 +53,11 @@ class Optimizer(ABC):
     #: True when ``tell`` expects a sequence of maximised objectives
     multi_objective: bool = False
 
-    def __init__(self, seed: SeedLike):
+    def __init__(self, seed: SeedLike, feasible_only: bool = True):
         self.rng: np.random.Generator = make_rng(seed)
+        if not isinstance(feasible_only, (bool, np.bool_)):
+            raise ConfigError(f"feasible_only must be True or False, got {feasible_only!r}")
+        self.feasible_only = bool(feasible_only)
         self._pending: deque[Arch] = deque()
         self.n_told = 0
 

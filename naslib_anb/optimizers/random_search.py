@@ -8,15 +8,15 @@ from naslib_anb.space import Arch, sample
 
 
 class RandomSearch(Optimizer):
-    """Uniform sampling. Works for scalar and Pareto objectives alike (tells are ignored)."""
+    """Uniform sampling (over the feasible architectures by default). Works for scalar and Pareto objectives alike (tells are ignored)."""
 
     name = "rs"
 
-    def __init__(self, seed: SeedLike):
-        super().__init__(seed)
+    def __init__(self, seed: SeedLike, feasible_only: bool = True):
+        super().__init__(seed, feasible_only)
 
     def _ask(self) -> Arch:
-        return sample(self.rng)  # type: ignore[return-value]
+        return sample(self.rng, feasible_only=self.feasible_only)  # type: ignore[return-value]
 
     def _tell(self, arch: Arch, value: Any) -> None:
         pass

@@ -22,6 +22,7 @@ from naslib_anb.errors import ConfigError
 from naslib_anb.optimizers.base import Optimizer, SeedLike, check_positive_float, check_positive_int
 from naslib_anb.optimizers.policy import Adam, FactorizedCategoricalPolicy
 from naslib_anb.space import Arch, arch_from_indices, arch_to_indices
+from naslib_anb.space.trainability import is_feasible
 
 DEFAULT_LR = 0.1
 
@@ -29,13 +30,16 @@ DEFAULT_LR = 0.1
 class BatchedReinforce(Optimizer):
     """What every REINFORCE variant shares: hyperparameters, batching of tells, the baseline.
 
-    Subclasses sample in ``_ask`` and implement ``_policy_step(indices, advantages)``, one
-    gradient step on a batch of (n, 28) choice indices.
+    Subclasses draw from the policy in ``_draw`` and implement ``_policy_step(indices,
+    advantages)``, one gradient step on a batch of (n, 28) choice indices. With
+    ``feasible_only`` an infeasible draw is rejected and drawn again (the policy is then
+    sampled restricted to the feasible set; the gradient uses the unrestricted log-probability,
+    as usual for rejection sampling).
     """
 
     def __init__(self, seed: SeedLike, lr: float, batch_size: int = 6,
-                 baseline_decay: float = 0.95, entropy_weight: float = 1e-5):
-        super().__init__(seed)
+                 baseline_decay: float = 0.95, entropy_weight: float = 1e-5, feasible_only: bool = True):
+        super().__init__(seed, feasible_only)
         self.lr = check_positive_float("lr", lr)
         self.batch_size = check_positive_int("batch_size", batch_size)
         self.baseline_decay = check_positive_float("baseline_decay", baseline_decay, allow_zero=True)
@@ -46,6 +50,16 @@ class BatchedReinforce(Optimizer):
         self._batch: list[tuple[tuple[int, ...], float]] = []
         self.n_updates = 0
         self.last_loss = float("nan")
+
+    def _ask(self) -> Arch:
+        while True:
+            idx = self._draw()
+            if not self.feasible_only or is_feasible(np.asarray(idx, dtype=np.int64)):
+                return arch_from_indices(idx)
+
+    def _draw(self):
+        """28 choice indices from the current policy."""
+        raise NotImplementedError
 
     def _tell(self, arch: Arch, value: Any) -> None:
         self._batch.append((arch_to_indices(arch), float(value)))
@@ -77,13 +91,13 @@ class Reinforce(BatchedReinforce):
     name = "reinforce"
 
     def __init__(self, seed: SeedLike, lr: float = DEFAULT_LR, batch_size: int = 6,
-                 baseline_decay: float = 0.95, entropy_weight: float = 1e-5):
-        super().__init__(seed, lr, batch_size, baseline_decay, entropy_weight)
+                 baseline_decay: float = 0.95, entropy_weight: float = 1e-5, feasible_only: bool = True):
+        super().__init__(seed, lr, batch_size, baseline_decay, entropy_weight, feasible_only)
         self.policy = FactorizedCategoricalPolicy()
         self.adam = Adam(lr=self.lr)
 
-    def _ask(self) -> Arch:
-        return arch_from_indices(self.policy.sample(self.rng))
+    def _draw(self):
+        return self.policy.sample(self.rng)
 
     def _policy_step(self, indices: np.ndarray, advantages: np.ndarray) -> float:
         glp = self.policy.grad_log_prob(indices)

@@ -17,7 +17,7 @@ import numpy as np
 
 from naslib_anb.optimizers.base import SeedLike, check_positive_int
 from naslib_anb.optimizers.reinforce import BatchedReinforce
-from naslib_anb.space import DECISIONS, Arch, arch_from_indices
+from naslib_anb.space import DECISIONS
 
 # decision -> (decoder name, token offset) as upstream: e -> idx, k -> idx+3, L -> idx+5, se -> idx+9
 _DECODER = [("l4" if (f == "l" and len(c) == 4) else f) for _, f, c in DECISIONS]
@@ -81,19 +81,20 @@ class ReinforceLSTM(BatchedReinforce):
     name = "reinforce-lstm"
 
     def __init__(self, seed: SeedLike, lr: float = 3.5e-4, batch_size: int = 6, baseline_decay: float = 0.95,
-                 entropy_weight: float = 1e-5, embedding_size: int = 32, hidden_size: int = 100):
+                 entropy_weight: float = 1e-5, embedding_size: int = 32, hidden_size: int = 100,
+                 feasible_only: bool = True):
         if torch is None:
             from naslib_anb.errors import ConfigError
 
             raise ConfigError("optimizer 'reinforce-lstm' needs torch: pip install 'naslib_anb[train]' "
                               "(or use 'reinforce', the numpy policy)") from None
-        super().__init__(seed, lr, batch_size, baseline_decay, entropy_weight)
+        super().__init__(seed, lr, batch_size, baseline_decay, entropy_weight, feasible_only)
         gen = torch.Generator().manual_seed(int(self.rng.integers(2 ** 62)))
         self.controller = Controller(check_positive_int("embedding_size", embedding_size),
                                      check_positive_int("hidden_size", hidden_size), gen)
         self.adam = torch.optim.Adam(self.controller.parameters(), lr=self.lr)
 
-    def _ask(self) -> Arch:
+    def _draw(self) -> list[int]:
         u = self.rng.random(len(DECISIONS))
         idx: list[int] = []
         with torch.no_grad(), _one_thread():
@@ -108,7 +109,7 @@ class ReinforceLSTM(BatchedReinforce):
                 j = min(int(np.searchsorted(cdf, u[d] * cdf[-1], side="right")), len(p) - 1)
                 idx.append(j)
                 x = c.embed(torch.tensor([j + _TOKEN_OFFSET[dec]]))
-        return arch_from_indices(idx)
+        return idx
 
     def _policy_step(self, indices: np.ndarray, advantages: np.ndarray) -> float:
         with _one_thread():

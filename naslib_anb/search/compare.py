@@ -29,8 +29,11 @@ def _run_one(cfg_dict: dict[str, Any]) -> dict[str, Any]:
     frame = res.to_frame()
     buf = io.StringIO()
     frame.to_csv(buf, index=False, float_format="%.6g")
+    best = res.best_feasible()
     return {
         "optimizer": cfg_dict["optimizer"], "seed": cfg.seed, "elapsed_s": res.elapsed_s, "csv": buf.getvalue(),
+        "best_feasible": float(best["value"]) if best is not None else float("nan"),
+        "infeasible_queries": int((~frame["feasible"].astype(bool)).sum()),
         **{c: frame[c].to_numpy(dtype=np.float64) for c in CURVES if frame[c].notna().any()},
     }
 
@@ -93,6 +96,14 @@ def run_compare(optimizers: Sequence[str], seeds: Sequence[int], base: SearchCon
     for o in optimizers:
         rs = [r for r in results if r["optimizer"] == o]
         entry: dict[str, Any] = {"mean_elapsed_s": float(np.mean([r["elapsed_s"] for r in rs]))}
+        # the best value among architectures trainable with the labels' recipe (reward, or accuracy
+        # in accuracy and Pareto modes); equal to the best overall unless --allow-infeasible
+        bf = np.asarray([r["best_feasible"] for r in rs])
+        entry["best_feasible"] = {"mean": float(np.nanmean(bf)) if np.isfinite(bf).any() else None,
+                                  "se": float(np.nanstd(bf, ddof=1) / math.sqrt(np.isfinite(bf).sum()))
+                                  if np.isfinite(bf).sum() > 1 else 0.0,
+                                  "per_seed": [None if not np.isfinite(v) else float(v) for v in bf]}
+        entry["infeasible_queries"] = [r["infeasible_queries"] for r in rs]
         for c in CURVES:
             if c == "best_reward" and base.resolved().objective == "accuracy":
                 continue  # identical to best_accuracy
@@ -120,10 +131,11 @@ def run_compare(optimizers: Sequence[str], seeds: Sequence[int], base: SearchCon
 
 def format_summary(summary: dict[str, Any]) -> str:
     lines = []
-    keys = [c for c in CURVES if any(c in e for e in summary["final"].values())]
+    keys = [c for c in CURVES if any(c in e for e in summary["final"].values())] + ["best_feasible"]
     lines.append(f"{'optimizer':<12}" + "".join(f"{k + ' (mean ± se)':>30}" for k in keys) + f"{'s/run':>8}")
     for o, e in summary["final"].items():
-        cells = "".join(f"{e[k]['mean']:>20.4f} ± {e[k]['se']:<7.4f}" if k in e else f"{'-':>30}" for k in keys)
+        cells = "".join(f"{e[k]['mean']:>20.4f} ± {e[k]['se']:<7.4f}" if k in e and e[k]["mean"] is not None
+                        else f"{'-':>30}" for k in keys)
         lines.append(f"{o:<12}{cells}{e['mean_elapsed_s']:>8.2f}")
     lines.append(f"{len(summary['seeds'])} seeds, wall {summary['wall_s']:.1f} s")
     return "\n".join(lines)

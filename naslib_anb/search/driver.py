@@ -18,6 +18,8 @@ from naslib_anb.optimizers.base import Optimizer
 from naslib_anb.search.objectives import Objective
 from naslib_anb.search.pareto import IncrementalFront
 from naslib_anb.search.records import QueryRecord, SearchConfig, SearchResult
+from naslib_anb.space.support import nearest_measured
+from naslib_anb.space.trainability import feasible as feasible_archs
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,7 @@ def run_loop(optimizer: Optimizer, benchmark: Benchmark, objective: Objective, b
             k = int(min(room, budget - len(records), MAX_BATCH))
             archs = [optimizer.ask() for _ in range(k)]
             values = benchmark.query_all(archs, targets)  # one parse/encode for every target
+            feasible, near = feasible_archs(archs), nearest_measured(archs)
             told = objective(values)
             for i, arch in enumerate(archs):
                 vals = {t: float(values[t][i]) for t in targets}
@@ -87,6 +90,7 @@ def run_loop(optimizer: Optimizer, benchmark: Benchmark, objective: Objective, b
                     best_accuracy=best_acc,
                     best_reward=best_reward if objective.n_obj == 1 else None,
                     hypervolume=(hv if hv is not None else 0.0) if front is not None else None,
+                    feasible=bool(feasible[i]), nearest_measured=int(near[i]),
                 )
                 records.append(rec)
                 if on_record is not None:

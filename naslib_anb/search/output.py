@@ -30,7 +30,11 @@ def prepare_out_dir(out: Path, force: bool = False) -> Path:
 
 
 def pareto_frame(result: SearchResult, benchmark: Benchmark):
-    """Unique Pareto-optimal archs over all evaluated points, with every benchmark target."""
+    """Unique Pareto-optimal archs over all evaluated points, with every benchmark target.
+
+    Each row also says whether the architecture is trainable with the labels' recipe
+    (``feasible``) and how far it is from the data (``nearest_measured``, in decisions).
+    """
     df = result.to_frame().drop_duplicates("arch")
     acc = result.config.accuracy
     dev = result.device_target
@@ -41,6 +45,9 @@ def pareto_frame(result: SearchResult, benchmark: Benchmark):
         sel = df[pareto_mask(F, maximize=[True, get_target(dev).higher_is_better])]
     table = benchmark.query_table(list(sel["arch"]))
     table.insert(0, "first_query", sel.set_index("arch").loc[table.index, "query"].to_numpy())
+    support = benchmark.support(list(table.index))
+    table.insert(1, "feasible", support["feasible"])
+    table.insert(2, "nearest_measured", support["nearest_measured"])
     table = table.reset_index().sort_values(acc, ascending=False, kind="stable").reset_index(drop=True)
     return table
 

@@ -28,6 +28,7 @@ class SearchConfig:
     accuracy: str = "val_top1"
     benchmark: str = "anb"                   # anb (shipped surrogates) | toy (analytic, for smoke tests)
     batch_queries: bool = True               # evaluate independent asks together (same trajectory)
+    feasible_only: bool = True               # ask only architectures the labels' recipe could train
     optimizer_kwargs: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -46,6 +47,11 @@ class SearchConfig:
         cls = get_optimizer_class(self.optimizer)
         if not isinstance(self.optimizer_kwargs, dict):
             raise ConfigError(f"optimizer_kwargs must be a mapping, got {self.optimizer_kwargs!r}")
+        if not isinstance(self.feasible_only, bool):
+            raise ConfigError(f"feasible_only must be true or false, got {self.feasible_only!r}")
+        if self.optimizer_kwargs.get("feasible_only", self.feasible_only) != self.feasible_only:
+            raise ConfigError("feasible_only is given twice with different values (the config field and "
+                              "optimizer_kwargs); set the config field (--allow-infeasible) only")
         if self.metric is not None and self.device is None:
             raise ConfigError(f"--metric {self.metric} needs --device")
         obj = self.make_objective()  # validates device/metric/objective
@@ -63,9 +69,19 @@ class SearchConfig:
                               self.reward_weight, self.reward_weight_miss, self.accuracy)
 
     def make_optimizer(self):
-        from naslib_anb.optimizers import get_optimizer
+        """The optimizer, told ``feasible_only`` when its factory takes that argument."""
+        import inspect
 
-        return get_optimizer(self.optimizer, seed=self.seed, **self.optimizer_kwargs)
+        from naslib_anb.optimizers import get_optimizer, get_optimizer_class
+
+        kw = dict(self.optimizer_kwargs)
+        try:
+            params = inspect.signature(get_optimizer_class(self.optimizer)).parameters
+        except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+            params = {}
+        if "feasible_only" in params or any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            kw["feasible_only"] = self.feasible_only
+        return get_optimizer(self.optimizer, seed=self.seed, **kw)
 
     def resolved(self) -> "SearchConfig":
         """Defaults filled in (objective kind, metric, reward T), for saving."""
@@ -103,10 +119,14 @@ class QueryRecord:
     best_accuracy: float            # best accuracy evaluated so far
     best_reward: Optional[float]    # best scalar objective so far (None in Pareto mode)
     hypervolume: Optional[float]    # normalised HV of (accuracy, device) so far (None without device)
+    feasible: bool = True           # trainable with the labels' recipe (naslib_anb.space.trainability)
+    nearest_measured: int = 0       # Hamming distance (decisions) to the nearest measured architecture
 
     def to_row(self) -> dict[str, Any]:
         row: dict[str, Any] = {"query": self.index, "arch": self.arch}
         row.update(self.values)
+        row["feasible"] = self.feasible
+        row["nearest_measured"] = self.nearest_measured
         row["reward"] = self.reward
         row["best_accuracy"] = self.best_accuracy
         row["best_reward"] = self.best_reward
@@ -128,6 +148,17 @@ class SearchResult:
             lambda r: r.values[self.config.accuracy])
         return max(self.records, key=key)
 
+    def best_feasible(self) -> Optional[dict[str, Any]]:
+        """The best feasible query's arch, objective value (reward, else accuracy) and distance to the data."""
+        scalar = bool(self.records) and self.records[0].reward is not None
+        ok = [r for r in self.records if r.feasible and math.isfinite(r.reward if scalar else
+                                                                         r.values[self.config.accuracy])]
+        if not ok:
+            return None
+        b = max(ok, key=(lambda r: r.reward) if scalar else (lambda r: r.values[self.config.accuracy]))
+        return {"arch": b.arch, "value": b.reward if scalar else b.values[self.config.accuracy],
+                "values": b.values, "nearest_measured": b.nearest_measured}
+
     def to_frame(self):
         import pandas as pd
 
@@ -145,6 +176,8 @@ class SearchResult:
             "hypervolume": last.hypervolume,
             "best_arch": b.arch,
             "best_values": b.values,
+            "best_feasible": self.best_feasible(),
+            "infeasible_queries": sum(not r.feasible for r in self.records),
             "unique_archs": len({r.arch for r in self.records}),
         }
         return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in out.items()}

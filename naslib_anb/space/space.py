@@ -61,44 +61,80 @@ def _indices(arch: Arch) -> tuple[int, ...]:
     return tuple(out)
 
 
-def sample(rng: SeedLike, n: int | None = None) -> Arch | list[Arch]:
-    """Uniform sample(s) over the product space.
+def _feasible_codes(codes: np.ndarray) -> np.ndarray:
+    from naslib_anb.space.trainability import feasible
 
+    return feasible(codes)
+
+
+def sample(rng: SeedLike, n: int | None = None, *, feasible_only: bool = True) -> Arch | list[Arch]:
+    """Uniform sample(s) over the feasible architectures (``feasible_only=False``: the whole space).
+
+    Feasible means trainable with the recipe behind the labels
+    (:mod:`naslib_anb.space.trainability`, about 92.6 % of the space). Rows are drawn as
+    before and the infeasible ones skipped, so ``sample(seed, n)[:k] == sample(seed, k)``.
     Uniform over the space is not the distribution the dataset was collected with
-    (three campaigns, see :mod:`naslib_anb.data`), which matters for coverage claims.
+    (three campaigns, see :mod:`naslib_anb.space.campaigns`), which matters for coverage claims.
     """
     g = make_rng(rng)
     count = 1 if n is None else n
-    if count < 0:
-        raise ConfigError(f"n must be >= 0, got {n}")
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+        raise ConfigError(f"n must be an int >= 0, got {n!r}")
     cards = np.asarray(CARDINALITIES)
-    draws = (g.random((count, len(cards))) * cards).astype(np.int64)
-    archs = [arch_from_indices(row) for row in draws]
+    kept: list[np.ndarray] = []
+    missing = int(count)
+    while missing > 0:
+        draws = (g.random((missing, len(cards))) * cards).astype(np.int64)
+        if feasible_only:
+            draws = draws[_feasible_codes(draws)]
+        kept.append(draws)
+        missing -= len(draws)
+    rows = np.concatenate(kept) if kept else np.zeros((0, len(cards)), dtype=np.int64)
+    archs = [arch_from_indices(row) for row in rows]
     return archs[0] if n is None else archs
 
 
-def mutate(arch: Arch, rng: SeedLike) -> Arch:
-    """Change exactly one of the 28 decisions to a different value (upstream RE operator)."""
+def mutate(arch: Arch, rng: SeedLike, *, feasible_only: bool = True) -> Arch:
+    """Change exactly one of the 28 decisions to a different value (upstream RE operator).
+
+    With ``feasible_only`` (default) draws are repeated until the child is feasible; a parent
+    without any feasible neighbour raises :class:`~naslib_anb.errors.InfeasibleArchitectureError`.
+    """
     g = make_rng(rng)
-    idx = list(_indices(arch))
-    d = int(g.integers(len(DECISIONS)))
-    card = CARDINALITIES[d]
-    new = int(g.integers(card - 1))
-    idx[d] = new if new < idx[d] else new + 1
-    return arch_from_indices(idx)
-
-
-def neighbours(arch: Arch) -> list[Arch]:
-    """All 43 architectures one decision away, in a fixed order."""
     base = _indices(arch)
-    out = []
+    if feasible_only and not _feasible_codes(_neighbour_codes(base)).any():
+        from naslib_anb.errors import InfeasibleArchitectureError
+
+        raise InfeasibleArchitectureError(
+            arch, "no one-step neighbour is feasible under the training recipe; "
+                  "pass feasible_only=False to mutate it anyway")
+    while True:
+        idx = list(base)
+        d = int(g.integers(len(DECISIONS)))
+        card = CARDINALITIES[d]
+        new = int(g.integers(card - 1))
+        idx[d] = new if new < idx[d] else new + 1
+        if not feasible_only or _feasible_codes(np.asarray([idx]))[0]:
+            return arch_from_indices(idx)
+
+
+def _neighbour_codes(base: Sequence[int]) -> np.ndarray:
+    rows = []
     for d, card in enumerate(CARDINALITIES):
         for j in range(card):
             if j != base[d]:
                 idx = list(base)
                 idx[d] = j
-                out.append(arch_from_indices(idx))
-    return out
+                rows.append(idx)
+    return np.asarray(rows, dtype=np.int64)
+
+
+def neighbours(arch: Arch, *, feasible_only: bool = True) -> list[Arch]:
+    """The architectures one decision away (all 43, or the feasible ones), in a fixed order."""
+    rows = _neighbour_codes(_indices(arch))
+    if feasible_only:
+        rows = rows[_feasible_codes(rows)]
+    return [arch_from_indices(r) for r in rows]
 
 
 def enumerate_space(
