@@ -22,7 +22,7 @@ from naslib_anb.errors import ConfigError
 from naslib_anb.optimizers.base import Optimizer, SeedLike, check_positive_float, check_positive_int
 from naslib_anb.optimizers.policy import Adam, FactorizedCategoricalPolicy
 from naslib_anb.space import Arch, arch_from_indices, arch_to_indices
-from naslib_anb.space.trainability import is_feasible
+from naslib_anb.space.trainability import feasible_code
 
 DEFAULT_LR = 0.1
 
@@ -54,7 +54,7 @@ class BatchedReinforce(Optimizer):
     def _ask(self) -> Arch:
         while True:
             idx = self._draw()
-            if not self.feasible_only or is_feasible(np.asarray(idx, dtype=np.int64)):
+            if not self.feasible_only or feasible_code(idx):
                 return arch_from_indices(idx)
 
     def _draw(self):

@@ -148,6 +148,40 @@ def _stage_index(codes: np.ndarray) -> np.ndarray:
     return ((c[..., 0] * 2 + c[..., 1]) * n_layers + c[..., 2]) * 2 + c[..., 3]
 
 
+@lru_cache(maxsize=16)
+def _row_tables(r: TrainingRecipe) -> tuple[int, tuple[tuple[int, ...], ...]]:
+    """Total bytes as plain ints: (everything outside the stages, per-stage bytes per choice)."""
+    fixed, per_sample, fixed_params, params = _tables(r)
+    base = (fixed * r.batch_size + 3 * r.resolution ** 2 * r.input_bytes * r.batch_size
+            + fixed_params * r.bytes_per_param)
+    stages = per_sample * r.batch_size + params * r.bytes_per_param
+    return int(base), tuple(tuple(int(v) for v in row) for row in stages.tolist())
+
+
+_N_LAYER_CHOICES = tuple(len(layer_choices(i)) for i in range(NUM_STAGES))
+
+
+def stage_term(stage: int, e: int, k: int, l: int, se: int, recipe: TrainingRecipe = P_STAR) -> int:  # noqa: E741
+    """Bytes that one stage contributes, from its four ordinal indices (pure Python, for hot loops)."""
+    return _row_tables(recipe)[1][stage][((e * 2 + k) * _N_LAYER_CHOICES[stage] + l) * 2 + se]
+
+
+def row_terms(code, recipe: TrainingRecipe = P_STAR) -> tuple[int, list[int]]:
+    """(bytes outside the stages, [bytes of each stage]) of one 28-int ordinal code; total = sum.
+
+    Memory is additive over stages, so a one-decision change only swaps one term: mutation
+    checks a candidate in constant time.
+    """
+    base, terms = _row_terms(tuple(int(v) for v in code), recipe)
+    return base, list(terms)
+
+
+@lru_cache(maxsize=4096)
+def _row_terms(code: tuple[int, ...], recipe: TrainingRecipe) -> tuple[int, tuple[int, ...]]:
+    base, _ = _row_tables(recipe)
+    return base, tuple(stage_term(i, *code[4 * i:4 * i + 4], recipe=recipe) for i in range(NUM_STAGES))
+
+
 @dataclass(frozen=True)
 class TrainMemory:
     """Bytes per architecture, split by where they go ((n,) int64 arrays)."""
@@ -185,4 +219,5 @@ def train_memory_gib(archs, recipe: TrainingRecipe = P_STAR) -> np.ndarray:
     return train_memory(archs, recipe).gib
 
 
-__all__ = ["TrainingRecipe", "P_STAR", "TrainMemory", "train_memory", "train_memory_gib", "GIB"]
+__all__ = ["TrainingRecipe", "P_STAR", "TrainMemory", "train_memory", "train_memory_gib", "GIB", "stage_term",
+           "row_terms"]

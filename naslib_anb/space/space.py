@@ -102,20 +102,31 @@ def mutate(arch: Arch, rng: SeedLike, *, feasible_only: bool = True) -> Arch:
     """
     g = make_rng(rng)
     base = _indices(arch)
-    if feasible_only and not _feasible_codes(_neighbour_codes(base)).any():
-        from naslib_anb.errors import InfeasibleArchitectureError
+    if feasible_only:
+        from naslib_anb.space.memory import row_terms, stage_term
+        from naslib_anb.space.trainability import max_bytes
 
-        raise InfeasibleArchitectureError(
-            arch, "no one-step neighbour is feasible under the training recipe; "
-                  "pass feasible_only=False to mutate it anyway")
+        fixed, terms = row_terms(base)
+        room = max_bytes() - fixed - sum(terms)  # bytes left below the threshold (negative: over it)
+    tries = 0
     while True:
         idx = list(base)
         d = int(g.integers(len(DECISIONS)))
         card = CARDINALITIES[d]
         new = int(g.integers(card - 1))
         idx[d] = new if new < idx[d] else new + 1
-        if not feasible_only or _feasible_codes(np.asarray([idx]))[0]:
+        if not feasible_only:
             return arch_from_indices(idx)
+        s = d // 4  # memory is additive over stages: only stage s changes
+        if stage_term(s, *idx[4 * s:4 * s + 4]) - terms[s] <= room:
+            return arch_from_indices(idx)
+        tries += 1
+        if tries == 256 and not _feasible_codes(_neighbour_codes(base)).any():
+            from naslib_anb.errors import InfeasibleArchitectureError
+
+            raise InfeasibleArchitectureError(
+                arch, "no one-step neighbour is feasible under the training recipe; "
+                      "pass feasible_only=False to mutate it anyway")
 
 
 def _neighbour_codes(base: Sequence[int]) -> np.ndarray:

@@ -25,8 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from naslib_anb.errors import ConfigError
-from naslib_anb.space.memory import P_STAR, TrainingRecipe, train_memory_gib
-from naslib_anb.space.space import CARDINALITIES, make_rng
+from naslib_anb.space.arch import Arch
+from naslib_anb.space.memory import GIB, P_STAR, TrainingRecipe, row_terms, train_memory_gib
+from naslib_anb.space.space import CARDINALITIES, arch_to_indices, make_rng
+from naslib_anb.space.support import codes_of
 
 #: GiB of :func:`train_memory_gib` up to which an architecture counts as trainable under p*.
 FEASIBLE_MAX_GIB = 21.3
@@ -44,16 +46,31 @@ def _check_max(max_gib: float) -> float:
 
 def feasible(archs, max_gib: float = FEASIBLE_MAX_GIB, recipe: TrainingRecipe = P_STAR) -> np.ndarray:
     """(n,) bool: trainable with ``recipe`` within ``max_gib`` (architectures or (n, 28) codes)."""
-    return train_memory_gib(archs, recipe) <= _check_max(max_gib)
+    limit = _check_max(max_gib)
+    codes = codes_of(archs)
+    if len(codes) <= 4 and recipe == P_STAR:  # a few rows: plain Python beats numpy's per-call overhead
+        return np.asarray([feasible_code(row, limit) for row in codes.tolist()], dtype=bool)
+    return train_memory_gib(codes, recipe) <= limit
+
+
+def max_bytes(max_gib: float = FEASIBLE_MAX_GIB) -> float:
+    """The threshold in bytes."""
+    return _check_max(max_gib) * GIB
+
+
+def feasible_code(code, max_gib: float = FEASIBLE_MAX_GIB) -> bool:
+    """One 28-int ordinal code (any sequence of ints) is feasible under p*; pure Python, microseconds."""
+    fixed, terms = row_terms(code)
+    return fixed + sum(terms) <= max_bytes(max_gib)
 
 
 def is_feasible(arch, max_gib: float = FEASIBLE_MAX_GIB) -> bool:
     """One architecture (or one 28-int code row) is feasible."""
     if isinstance(arch, np.ndarray) and arch.ndim == 1:
-        arch = arch.reshape(1, -1)
-    elif not isinstance(arch, np.ndarray):
-        arch = [arch]
-    return bool(feasible(arch, max_gib)[0])
+        return feasible_code(codes_of(arch)[0].tolist(), max_gib)
+    if isinstance(arch, Arch):
+        return feasible_code(arch_to_indices(arch), max_gib)
+    return bool(feasible([arch], max_gib)[0])
 
 
 @dataclass(frozen=True)
@@ -94,5 +111,5 @@ def feasible_fraction(n: int = 1_000_000, seed: int = 0, max_gib: float = FEASIB
     return FractionEstimate(int(n), hits, hits / int(n), low, high, int(seed))
 
 
-__all__ = ["FEASIBLE_MAX_GIB", "feasible", "is_feasible", "feasible_fraction", "FractionEstimate",
+__all__ = ["FEASIBLE_MAX_GIB", "feasible", "is_feasible", "feasible_code", "max_bytes", "feasible_fraction", "FractionEstimate",
            "wilson_interval"]
