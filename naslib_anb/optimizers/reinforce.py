@@ -51,11 +51,19 @@ class BatchedReinforce(Optimizer):
         self.n_updates = 0
         self.last_loss = float("nan")
 
+    #: consecutive infeasible draws after which the policy is declared stuck outside the feasible set
+    MAX_REJECTIONS = 100_000
+
     def _ask(self) -> Arch:
-        while True:
+        for _ in range(self.MAX_REJECTIONS):
             idx = self._draw()
             if not self.feasible_only or feasible_code(idx):
                 return arch_from_indices(idx)
+        from naslib_anb.errors import InfeasibleArchitectureError
+
+        raise InfeasibleArchitectureError(
+            self.name, f"the policy drew {self.MAX_REJECTIONS} infeasible architectures in a row; "
+                       "pass feasible_only=False (--allow-infeasible) or lower the learning rate")
 
     def _draw(self):
         """28 choice indices from the current policy."""
