@@ -219,3 +219,14 @@ def test_compare_reports_the_best_feasible_value(tmp_path):
             assert e["infeasible_queries"][i] == int((~runs.feasible).sum())
             assert e["best_feasible"]["per_seed"][i] <= e["best_accuracy"]["per_seed"][i] + 1e-9
     assert sum(s["final"]["rs"]["infeasible_queries"]) > 0  # 7 % of uniform samples are too large
+
+
+def test_campaign_samplers_allow_the_same_choices_as_the_collection_samplers():
+    from naslib_anb.space import DECISIONS
+    from naslib_anb.training.collect import _restricted
+
+    for c in (1, 2, 3):
+        codes = campaign_codes(c, 3000, c)
+        for j, (stage, field, choices) in enumerate(DECISIONS):
+            allowed = {choices.index(v) for v in _restricted(stage, field, c)}
+            assert set(np.unique(codes[:, j]).tolist()) == allowed, (c, stage, field)

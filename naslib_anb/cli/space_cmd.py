@@ -14,7 +14,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from naslib_anb.space import Arch, arch_cost, describe, sample
+    from naslib_anb.space import Arch, arch_cost, describe, feasible, nearest_measured, sample, train_memory_gib
 
     info = describe()
     if args.arch:
@@ -25,6 +25,9 @@ def run(args) -> int:
             "params_m": c.params / 1e6,
             "macs_m": c.macs / 1e6,
             "depth": a.depth,
+            "train_memory_gib": round(float(train_memory_gib([a])[0]), 4),
+            "feasible": bool(feasible([a])[0]),
+            "nearest_measured": int(nearest_measured([a])[0]),
             "timm_arch_def": a.to_arch_def(),
             "upstream_dict": a.to_dict(),
         }
@@ -36,6 +39,9 @@ def run(args) -> int:
     if args.arch:
         print(f"{info['arch']}\n  params {info['params_m']:.3f} M, MACs {info['macs_m']:.1f} M "
               f"(thop @224), {info['depth']} MBConv layers")
+        print(f"  training with p* needs {info['train_memory_gib']:.2f} GiB: "
+              f"{'feasible' if info['feasible'] else 'NOT trainable with the labels recipe'}; "
+              f"{info['nearest_measured']} decisions from the nearest measured architecture")
         for blk in info["timm_arch_def"]:
             print(f"  {blk[0]}")
     else:

@@ -10,7 +10,9 @@ and skipped designs that did not train; the campaigns differ only in two choices
 
 Drawing from these distributions tells what the collection would have produced without its
 memory filter, which is the evidence for the feasibility threshold
-(:mod:`naslib_anb.space.trainability`).
+(:mod:`naslib_anb.space.trainability`). This is the vectorised form (millions of codes per
+second) of the per-architecture samplers ``regime1..3`` that new collections use
+(:func:`naslib_anb.training.collect.sample_archs`); a test checks that both allow the same choices.
 """
 from __future__ import annotations
 
