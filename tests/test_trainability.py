@@ -230,3 +230,15 @@ def test_campaign_samplers_allow_the_same_choices_as_the_collection_samplers():
         for j, (stage, field, choices) in enumerate(DECISIONS):
             allowed = {choices.index(v) for v in _restricted(stage, field, c)}
             assert set(np.unique(codes[:, j]).tolist()) == allowed, (c, stage, field)
+
+
+def test_profiling_manifests_sample_the_whole_space():
+    """Inference can be profiled for any architecture: space:N keeps the example manifest reproducible."""
+    from pathlib import Path
+
+    from naslib_anb.profiling.manifest import from_space
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "profiling" / "manifest.txt"
+    lines = [ln for ln in example.read_text().splitlines() if ln and not ln.startswith("#")]
+    assert [str(e.arch) for e in from_space(20, 0)] == lines[1:21]
+    assert [e.arch for e in from_space(200, 0)] == sample(0, 200, feasible_only=False)
