@@ -55,6 +55,10 @@ class UnknownTargetError(UnknownChoiceError):
     kind = "target"
 
 
+class UnknownOptionError(UnknownChoiceError):
+    kind = "option"
+
+
 class DataError(ANBError):
     """The benchmark data cannot be found, read, or trusted."""
 
@@ -90,3 +94,7 @@ class InfeasibleArchitectureError(ANBError, ValueError):
         self.arch = arch
         self.reason = reason
         super().__init__(f"{arch}: {reason}")
+
+
+class OutputBusyError(ANBError, RuntimeError):
+    """Another live process is writing the same output directory."""

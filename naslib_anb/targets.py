@@ -110,17 +110,16 @@ def device_pairs() -> list[tuple[str, str]]:
 
 
 def get_target(name: str) -> Target:
-    try:
-        return TARGETS[name]
-    except (KeyError, TypeError):
-        raise UnknownTargetError(name, TARGETS) from None
+    if not isinstance(name, str) or name not in TARGETS:
+        raise UnknownTargetError(name, TARGETS)
+    return TARGETS[name]
 
 
 def device_target(device: str, metric: str = "throughput") -> Target:
     """The target for ``(device, metric)``; latency exists for the FPGAs only."""
-    if device not in DEVICES:
+    if not isinstance(device, str) or device not in DEVICES:
         raise UnknownDeviceError(device, DEVICES)
-    if metric not in METRICS:
+    if not isinstance(metric, str) or metric not in METRICS:
         raise UnknownMetricError(metric, METRICS)
     name = f"{metric}_{device}"
     if name not in TARGETS:
@@ -134,12 +133,20 @@ def device_target(device: str, metric: str = "throughput") -> Target:
 
 def resolve_target(target: str | None = None, device: str | None = None,
                    metric: str | None = None) -> Target:
-    """One front door: a target name, or a device (+ metric, default throughput)."""
+    """One front door: a target name, or a device (+ metric, default throughput).
+
+    A target name together with a device must name the same target: one answer is returned,
+    so a mismatch is refused rather than one of the two silently ignored.
+    """
     if device is not None:
-        return device_target(device, metric or "throughput")
+        t = device_target(device, "throughput" if metric is None else metric)
+        if target is not None and get_target(target).name != t.name:
+            raise UnknownTargetError(target, [t.name], f"--device {device} selects {t.name}; pass either a target "
+                                     "or a device (+ metric), or ask for both with query_all")
+        return t
     if metric is not None and target is None:
         raise UnknownDeviceError(None, DEVICES, f"metric {metric!r} needs a device")
-    return get_target(target or "val_top1")
+    return get_target("val_top1" if target is None else target)
 
 
 _DEVICE_KINDS = ("gpu", "cpu", "tpu", "fpga", "other")

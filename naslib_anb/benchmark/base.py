@@ -11,11 +11,17 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from naslib_anb.errors import ConfigError, UnknownTargetError
+from naslib_anb.errors import ConfigError, InvalidArchitectureError, UnknownTargetError
 from naslib_anb.space.arch import Arch
 from naslib_anb.targets import TARGETS, Target, resolve_target
 
 ArchLike = Union[Arch, str, Mapping[str, Any], Sequence[Sequence[Any]]]
+
+
+def _is_flat_spec(items: list) -> bool:
+    """The 28 ints of ``Arch.to_tuple()`` (one architecture, not a batch of 28)."""
+    return len(items) == 28 and all(isinstance(v, (int, np.integer)) or type(v).__name__ == "bool_"
+                                    for v in items)
 
 
 def as_archs(archs: Union[ArchLike, Iterable[ArchLike]]) -> tuple[list[Arch], bool]:
@@ -24,7 +30,15 @@ def as_archs(archs: Union[ArchLike, Iterable[ArchLike]]) -> tuple[list[Arch], bo
         return [Arch.parse(archs)], True
     if hasattr(archs, "get_dictionary") or type(archs).__name__ == "Configuration":
         return [Arch.parse(archs)], True
-    items = list(archs)  # type: ignore[arg-type]
+    if isinstance(archs, np.ndarray):
+        archs = archs.tolist() if archs.ndim > 0 else archs.item()
+    if isinstance(archs, (bytes, bytearray)) or not isinstance(archs, Iterable):
+        raise InvalidArchitectureError(
+            archs, f"cannot read architectures from {type(archs).__name__}; pass one architecture (Arch, "
+                   "string, dict, nested lists, 28 ints) or an iterable of them")
+    items = list(archs)
+    if _is_flat_spec(items):
+        return [Arch.from_tuple(items)], True
     # a nested-list arch [[e x7],[k x7],[l x7],[se x7]] is a single architecture
     if len(items) == 4 and all(isinstance(x, (list, tuple)) and len(x) == 7 for x in items) and all(
         not isinstance(v, (list, tuple, str, Mapping, Arch)) for x in items for v in x
@@ -33,6 +47,26 @@ def as_archs(archs: Union[ArchLike, Iterable[ArchLike]]) -> tuple[list[Arch], bo
     if not items:
         raise ConfigError("empty batch: pass at least one architecture")
     return [Arch.parse(a) for a in items], False
+
+
+def _check_flag(value: Any, name: str) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise ConfigError(f"{name} must be True or False, got {value!r}")
+
+
+def _target_names(targets: Any, available: Sequence[str]) -> list[str]:
+    """``targets`` of query_all: None (all), one name, or a sequence of names."""
+    if targets is None:
+        return list(available)
+    if isinstance(targets, str):
+        return [targets]
+    if isinstance(targets, (bytes, Mapping)) or not isinstance(targets, Iterable):
+        raise UnknownTargetError(targets, available, "pass None, a target name or a list of them")
+    names = list(targets)
+    if not names:
+        raise UnknownTargetError(targets, available, "pass None for every target, or at least one name")
+    return names
 
 
 def standard_normal_per_arch(archs: Sequence[Arch], seed: int) -> np.ndarray:
@@ -81,6 +115,9 @@ class Benchmark(ABC):
         """
         items, single = as_archs(archs)
         t = self.resolve(target, device, metric)
+        std = _check_flag(std, "std")
+        if noise_seed is not None:
+            standard_normal_per_arch(items[:1], noise_seed)  # validates the seed before predicting
         mean, sd = self._predict(items, t)
         mean = np.asarray(mean, dtype=np.float64)
         sd = np.asarray(sd, dtype=np.float64)
@@ -141,9 +178,8 @@ class Benchmark(ABC):
                   targets: Optional[Sequence[str]] = None) -> dict[str, np.ndarray]:
         """Every target (or the given ones) for a batch: ``{target: (n,) array}``."""
         items, _ = as_archs(archs)
-        names = list(targets) if targets is not None else list(self.targets)
-        return {n: np.asarray(self._predict(items, self.resolve(n))[0], dtype=np.float64)
-                for n in names}
+        resolved = [self.resolve(n) for n in _target_names(targets, self.targets)]
+        return {t.name: np.asarray(self._predict(items, t)[0], dtype=np.float64) for t in resolved}
 
     def query_table(self, archs: Union[ArchLike, Iterable[ArchLike]],
                     targets: Optional[Sequence[str]] = None):

@@ -12,7 +12,7 @@ from typing import Iterable, Optional, Sequence, Union
 
 import numpy as np
 
-from naslib_anb.benchmark.base import ArchLike, Benchmark, as_archs
+from naslib_anb.benchmark.base import ArchLike, Benchmark, _check_flag, _target_names, as_archs
 from naslib_anb.errors import UnknownChoiceError
 from naslib_anb.space.arch import Arch
 from naslib_anb.surrogates._encoding import stage_codes
@@ -53,9 +53,8 @@ class SurrogateBenchmark(Benchmark):
         are ``(mean, std)`` pairs.
         """
         items, _ = as_archs(archs)
-        names = list(targets) if targets is not None else list(self._targets)
-        for n in names:
-            self.resolve(n)
+        names = [self.resolve(n).name for n in _target_names(targets, self._targets)]
+        std = _check_flag(std, "std")
         codes = stage_codes(items)
         out = {}
         for n in names:

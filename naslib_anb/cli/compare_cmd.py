@@ -62,9 +62,12 @@ def run(args: argparse.Namespace) -> int:
     jobs = args.jobs if args.jobs is not None else min(os.cpu_count() or 1, len(optimizers) * len(seeds))
     if jobs < 1:
         raise ConfigError(f"--jobs must be >= 1, got {jobs}")
+    from naslib_anb.outdir import staged_output
+
     out = prepare_out_dir(args.out, args.force)
-    summary = run_compare(optimizers, seeds, base, out, jobs=jobs, progress=not args.no_progress,
-                          plots=not args.no_plots)
+    with staged_output(out, force=args.force) as staging:  # one writer; swapped in whole at the end
+        summary = run_compare(optimizers, seeds, base, staging, jobs=jobs, progress=not args.no_progress,
+                              plots=not args.no_plots)
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:

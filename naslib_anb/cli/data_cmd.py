@@ -1,6 +1,8 @@
 """``naslib-anb data``: where the dataset is, what it holds, and an optional CSV export."""
 from __future__ import annotations
 
+import os
+
 from naslib_anb.cli.main import print_json
 
 
@@ -16,6 +18,13 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from naslib_anb.data import download, load_dataset
 
+    if args.csv is not None:
+        from naslib_anb.errors import ConfigError
+        from naslib_anb.outdir import check_writable
+
+        if args.csv == "" or args.csv.endswith("/") or os.path.isdir(args.csv):
+            raise ConfigError(f"--csv {args.csv!r} must name a file")
+        check_writable(args.csv, "--csv")  # before the dataset is read
     if args.download:
         download()
     ds = load_dataset(args.path, allow_download=args.download)

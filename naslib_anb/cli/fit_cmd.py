@@ -35,6 +35,8 @@ def add_parser(sub) -> None:
                         "all: fit on every record (no test metrics)")
     p.add_argument("--threads", type=int, default=2, help="threads per fit (nthread)")
     p.add_argument("--force", action="store_true", help="replace an existing --out directory")
+    p.epilog = ("The model directory is built in OUT.partial and renamed to OUT when complete; a killed fit "
+                "leaves OUT.partial with its finished targets, and rerunning the same command resumes from them.")
     p.add_argument("--no-eval", action="store_true", help="skip test-split evaluation")
     p.set_defaults(func=run)
 
@@ -43,11 +45,15 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     from naslib_anb.cli.main import print_json
     from naslib_anb.data import load_dataset
-    from naslib_anb.surrogates import FitConfig, evaluate_model_set, fit_model_set, save_model_set
+    from naslib_anb.surrogates import FitConfig, evaluate_model_set, fit_model_set
     from naslib_anb.targets import BUILTIN_DEVICES, TARGETS
+
+    from naslib_anb.outdir import check_output, staged_output
+    from naslib_anb.surrogates import write_model_dir
 
     if args.out.exists() and not args.force:
         raise ConfigError(f"{args.out} already exists; pass --force to replace it")
+    check_output(args.out, force=True)
     if args.profiles:
         from naslib_anb.profiling.dataset import load_profiles
 
@@ -70,11 +76,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         trainval, test = list(ds.unique()), []
         split_info = {"name": "all", "records": len(trainval)}
-    models = fit_model_set(trainval, cfg, split_info=split_info)
-    models.manifest["data"]["source"] = Path(ds.source or "").name
-    if test and not args.no_eval:
-        models.manifest["metrics"] = evaluate_model_set(models, test)
-    out = save_model_set(models, args.out, force=args.force)
+    # staged in <out>.partial under a lock: finished targets survive a kill and a rerun resumes them
+    with staged_output(args.out, force=True, resume=True) as staging:
+        models = fit_model_set(trainval, cfg, split_info=split_info, resume_dir=staging)
+        models.manifest["data"]["source"] = Path(ds.source or "").name
+        if test and not args.no_eval:
+            models.manifest["metrics"] = evaluate_model_set(models, test)
+        write_model_dir(models, staging)
+        import shutil
+
+        shutil.rmtree(staging / "finished")
+        (staging / "fit_fingerprint.txt").unlink()
+    out = args.out
     summary = {t: {k: round(v["ensemble"][k], 4) for k in ("r2", "kendall_tau")}
                for t, v in models.manifest.get("metrics", {}).items()}
     print_json({"out": str(out), "fit_seconds": models.manifest["fit_seconds"], "test": summary})

@@ -51,13 +51,33 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         format="%(asctime)s %(name)s %(levelname)s: %(message)s",
     )
     try:
-        return int(args.func(args) or 0)
+        rc = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe surfaces here, not at interpreter exit
+        return rc
     except ANBError as exc:
         print(f"naslib-anb {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    except OSError as exc:  # a path the user gave that the OS refuses (permissions, full disk, ...)
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"naslib-anb {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader went away (``naslib-anb data | head -2``): stop quietly, as coreutils do."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not raise again
+    except (OSError, ValueError):  # stdout without a file descriptor (captured in tests)
+        pass
+    return 141 if os.name == "posix" else 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,10 +15,11 @@ def add_parser(sub) -> None:
     p = sub.add_parser("query", help="predict accuracy / cost / device metrics of architectures",
                        description=__doc__)
     p.add_argument("archs", nargs="+", metavar="ARCH",
-                   help="canonical strings 'e1k3l1s1-...' or upstream JSON dicts")
+                   help="canonical strings 'e1k3l1s1-...', b0, or upstream JSON dicts")
     p.add_argument("--device", default=None, help="a100, 3090, tpuv2, tpuv3, zcu102, vck190")
     p.add_argument("--metric", default=None, help="throughput (img/s) or latency (ms, FPGAs only)")
-    p.add_argument("--target", default=None, help="a target name such as val_top1 (default: all)")
+    p.add_argument("--target", default=None, help="a target name such as val_top1 (default: all); with --device "
+                                                  "both are printed")
     p.add_argument("--std", action="store_true", help="also print the ensemble member std")
     p.add_argument("--models", type=Path, default=None, help="model directory (default: shipped)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -47,7 +48,14 @@ def run(args: argparse.Namespace) -> int:
     archs = [_parse(a) for a in args.archs]
     bench = load_benchmark(model_dir=args.models)
     if args.device is not None or args.metric is not None or args.target is not None:
-        names = [bench.resolve(args.target, args.device, args.metric).name]
+        # --target and --device together answer both (two targets asked for, two answered)
+        names = []
+        if args.target is not None:
+            names.append(bench.resolve(args.target).name)
+        if args.device is not None or args.metric is not None:
+            dev = bench.resolve(None, args.device, args.metric).name
+            if dev not in names:
+                names.append(dev)
     else:
         names = list(bench.targets)
     res = bench.query_all(archs, names, std=True)

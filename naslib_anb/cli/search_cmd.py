@@ -38,8 +38,8 @@ def add_common_arguments(p: argparse.ArgumentParser, *, single: bool = True) -> 
     r.add_argument("--config", type=Path, metavar="FILE", help="YAML of SearchConfig fields used as defaults")
     r.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE",
                    help="optimizer argument, e.g. --opt population_size=50 (repeatable; YAML values)")
-    r.add_argument("--out", type=Path, required=True, help="output directory (must be empty unless --force)")
-    r.add_argument("--force", action="store_true", help="overwrite files in a non-empty --out")
+    r.add_argument("--out", type=Path, required=True, help="output directory (must be empty unless --force); written whole at the end")
+    r.add_argument("--force", action="store_true", help="replace a non-empty --out (the whole directory)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
 
@@ -81,13 +81,15 @@ def run(args: argparse.Namespace) -> int:
 
     if args.optimizer is None and args.config is None:
         raise ConfigError("--optimizer is required (rs, re, reinforce)")
+    from naslib_anb.outdir import staged_output
+
     cfg = config_from_args(args)  # every argument validated before anything is loaded or written
-    if args.out.exists() and args.out.is_dir() and any(args.out.iterdir()) and not args.force:
-        prepare_out_dir(args.out, False)  # fail fast, before loading the benchmark
+    prepare_out_dir(args.out, args.force)  # fail fast, before loading the benchmark
     bench = get_benchmark(cfg.benchmark)
-    out = prepare_out_dir(args.out, args.force)
-    result = run_search(cfg, bench, progress=not args.no_progress)
-    summary = write_run(result, bench, out, plots=not args.no_plots)
+    out = args.out
+    with staged_output(out, force=args.force) as staging:  # one writer; swapped in whole at the end
+        result = run_search(cfg, bench, progress=not args.no_progress)
+        summary = write_run(result, bench, staging, plots=not args.no_plots)
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
         return 0

@@ -27,10 +27,60 @@ def _index_of(stem: str) -> Optional[int]:
     return int(m.group(1)) if m else None
 
 
+#: Largest decompressed archive we read (the upstream one is ~20 MB): a bound, not a bomb.
+MAX_ARCHIVE_BYTES = 1 << 30
+_BLOCK = 512
+
+
+def _decompressed(path: Path) -> bytes:
+    """The whole tar stream, decompressed and checked to its end (a truncated stream is an error)."""
+    import bz2
+    import gzip
+    import lzma
+    import zlib
+
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(6)
+    except FileNotFoundError as exc:
+        raise DataNotFoundError(f"{path}: {exc.strerror}") from None
+    except OSError as exc:
+        raise CorruptDataError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    opener = {b"\x1f\x8b": gzip.open, b"BZ": bz2.open, b"\xfd7": lzma.open}.get(magic[:2], open)
+    chunks, total = [], 0
+    try:
+        with opener(path, "rb") as f:
+            while True:
+                block = f.read(1 << 20)
+                if not block:
+                    break
+                total += len(block)
+                if total > MAX_ARCHIVE_BYTES:
+                    raise CorruptDataError(f"{path}: more than {MAX_ARCHIVE_BYTES >> 20} MiB once decompressed; "
+                                           "not a dataset archive")
+                chunks.append(block)
+    except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
+        raise CorruptDataError(f"{path}: truncated or corrupt compressed archive ({exc})") from None
+    return b"".join(chunks)
+
+
+def _load_json(data: bytes, where: str):
+    try:
+        return json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CorruptDataError(f"{where}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise CorruptDataError(f"{where}: JSON nested too deeply to be a result record") from None
+
+
 def _read_tarball(path: Path) -> list[Record]:
+    """Every ``*.json`` member of a tar archive; the archive must be whole, up to its end-of-archive block."""
+    import io
+
+    data = _decompressed(path)
     records = []
     try:
-        with tarfile.open(path, "r:*") as tf:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tf:
             for member in tf:
                 if not member.isfile() or not member.name.endswith(".json"):
                     continue
@@ -38,15 +88,19 @@ def _read_tarball(path: Path) -> list[Record]:
                 f = tf.extractfile(member)
                 if f is None:
                     continue
-                try:
-                    obj = json.loads(f.read())
-                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                    raise CorruptDataError(f"{path}:{member.name}: not valid JSON ({exc})") from None
-                records.append(parse_record(obj, stem, _index_of(stem)))
-    except (tarfile.TarError, EOFError, OSError) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise DataNotFoundError(str(exc)) from None
+                where = f"{path}:{member.name}"
+                obj = _load_json(f.read(), where)
+                records.append(parse_record(obj, stem, _index_of(stem), where=where))
+            end = tf.offset
+    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
+        if isinstance(exc, CorruptDataError):
+            raise
         raise CorruptDataError(f"{path}: truncated or not a tar archive ({exc})") from None
+    # tarfile stops quietly at a truncated or garbled header after the first member: a whole
+    # archive ends with a zero block exactly where reading stopped
+    if data[end:end + _BLOCK] != bytes(_BLOCK):
+        raise CorruptDataError(f"{path}: the archive is truncated or damaged after {len(records)} records "
+                               f"(no end-of-archive block at byte {end} of {len(data)})")
     return records
 
 
@@ -54,10 +108,13 @@ def _read_directory(path: Path) -> list[Record]:
     records = []
     for p in sorted(path.glob("*.json")):
         try:
-            obj = json.loads(p.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CorruptDataError(f"{p}: not valid JSON ({exc})") from None
-        records.append(parse_record(obj, p.stem, _index_of(p.stem)))
+            if p.is_dir():
+                raise CorruptDataError(f"{p}: is a directory, not a result file")
+            data = p.read_bytes()
+        except OSError as exc:  # a symlink loop, a dangling link, no permission
+            raise CorruptDataError(f"{p}: cannot read it ({exc.strerror or exc})") from None
+        obj = _load_json(data, str(p))
+        records.append(parse_record(obj, p.stem, _index_of(p.stem), where=str(p)))
     return records
 
 

@@ -74,12 +74,32 @@ class Record:
         }
 
 
-def _number(obj: Any, where: str, name: str, allow_none: bool = False) -> Optional[float]:
+#: Physically possible ranges, (low, high, low_inclusive): a value outside is a corrupt file, not data.
+_RANGES = {
+    "val_top1": (0.0, 100.0, True), "val_top5": (0.0, 100.0, True),
+    "train_time": (0.0, math.inf, False), "macs": (0.0, math.inf, False), "params": (0.0, math.inf, False),
+    "throughput": (0.0, math.inf, False), "latency": (0.0, math.inf, False), "std": (0.0, math.inf, True),
+}
+
+
+def _number(obj: Any, where: str, name: str, allow_none: bool = False, kind: Optional[str] = None) -> Optional[float]:
     if obj is None and allow_none:
         return None
-    if isinstance(obj, bool) or not isinstance(obj, (int, float)) or not math.isfinite(obj):
-        raise CorruptDataError(f"{where}: field {name!r} is {obj!r}, expected a finite number")
-    return float(obj)
+    value = None
+    if not isinstance(obj, bool) and isinstance(obj, (int, float)):
+        try:
+            value = float(obj)
+        except OverflowError:  # an int such as 10**400
+            value = None
+    if value is None or not math.isfinite(value):
+        shown = repr(obj) if len(repr(obj)) <= 40 else repr(obj)[:37] + "..."
+        raise CorruptDataError(f"{where}: field {name!r} is {shown}, expected a finite number")
+    lo, hi, lo_incl = _RANGES[kind or name]
+    if not ((value >= lo if lo_incl else value > lo) and value <= hi):
+        bound = f"[{lo:g}, {hi:g}]" if math.isfinite(hi) else (f">= {lo:g}" if lo_incl else f"> {lo:g}")
+        raise CorruptDataError(f"{where}: field {name!r} is {value!r}, outside the physically possible range "
+                               f"{bound}")
+    return value
 
 
 def _section(d: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
@@ -89,9 +109,12 @@ def _section(d: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
     return v
 
 
-def parse_record(obj: Any, name: str, index: Optional[int] = None) -> Record:
-    """Validate one upstream JSON object against the schema and build a :class:`Record`."""
-    where = name
+def parse_record(obj: Any, name: str, index: Optional[int] = None, where: Optional[str] = None) -> Record:
+    """Validate one upstream JSON object against the schema and build a :class:`Record`.
+
+    ``where`` names the file in error messages (default: the record name).
+    """
+    where = where or name
     if not isinstance(obj, Mapping):
         raise CorruptDataError(f"{where}: expected a JSON object, got {type(obj).__name__}")
     try:
@@ -113,8 +136,8 @@ def parse_record(obj: Any, name: str, index: Optional[int] = None) -> Record:
         if not isinstance(entry, Mapping):
             raise CorruptDataError(f"{where}: platform_perf.{key} is not an object")
         perf[key] = Measurement(
-            _number(entry.get(f"{metric}_mean"), where, f"{key}.{metric}_mean", True),
-            _number(entry.get(f"{metric}_std"), where, f"{key}.{metric}_std", True),
+            _number(entry.get(f"{metric}_mean"), where, f"{key}.{metric}_mean", True, metric),
+            _number(entry.get(f"{metric}_std"), where, f"{key}.{metric}_std", True, "std"),
         )
     return Record(
         name=name,

@@ -124,7 +124,14 @@ def run_compare(optimizers: Sequence[str], seeds: Sequence[int], base: SearchCon
                 if c == "best_reward" and base.resolved().objective == "accuracy":
                     continue
                 data = {o: np.vstack([r[c] for r in results if r["optimizer"] == o]) for o in optimizers}
-                plot_compare(data, out / fname, ylabel=label, title=title)
+                caption = ""
+                dev = base.resolved().make_objective().device_target
+                if c == "hypervolume" and dev is not None:
+                    from naslib_anb.search.plotting import hypervolume_reference
+
+                    caption = f"Hypervolume of ({base.accuracy}, {dev}): " + \
+                        hypervolume_reference(base.accuracy, dev) + "."
+                plot_compare(data, out / fname, ylabel=label, title=title, caption=caption)
     atomic_write_json(out / "summary.json", summary)
     return summary
 

@@ -92,10 +92,14 @@ class MnasNetReward(_DeviceObjective):
         super().__post_init__()
         if self.T is None:
             object.__setattr__(self, "T", default_reward_target(self.target.name))
-        if not (np.isfinite(self.T) and self.T > 0):
-            raise ConfigError(f"reward target T must be > 0, got {self.T!r}")
-        if not np.isfinite(self.w) or (self.w_miss is not None and not np.isfinite(self.w_miss)):
-            raise ConfigError(f"reward exponents must be finite, got w={self.w!r}, w_miss={self.w_miss!r}")
+        if not (_is_real(self.T) and np.isfinite(self.T) and self.T > 0):
+            raise ConfigError(f"reward target T (--target) must be a finite number > 0, got {self.T!r}")
+        for flag, v in (("--weight", self.w), ("--weight-miss", self.w_miss)):
+            if v is None and flag == "--weight-miss":
+                continue
+            if not (_is_real(v) and np.isfinite(v) and v >= 0):
+                raise ConfigError(f"{flag} must be a finite number >= 0 (the reward rises as the device metric "
+                                  f"improves; 0 ignores it), got {v!r}")
 
     def __call__(self, values: dict[str, np.ndarray]) -> np.ndarray:
         acc = np.asarray(values[self.accuracy], dtype=np.float64)
@@ -110,6 +114,10 @@ class MnasNetReward(_DeviceObjective):
     def describe(self) -> str:
         r = "m/T" if self.target.higher_is_better else "T/m"
         return f"maximise {self.accuracy} * ({r})^{self.w:g}, m = {self.target.name}, T = {self.T:g}"
+
+
+def _is_real(v: object) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,10 @@ RUN_FILES = ("config.yaml", "queries.csv", "pareto.csv", "pareto.json", "summary
 
 
 def prepare_out_dir(out: Path, force: bool = False) -> Path:
-    """Refuse a non-empty directory unless ``force`` (then our own files are overwritten)."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out} exists and is not a directory")
-    if out.exists() and any(out.iterdir()) and not force:
-        raise ConfigError(f"--out {out} is not empty; pass --force to overwrite")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+    """Fail fast on an output directory a run could not (or must not) write; see :mod:`naslib_anb.outdir`."""
+    from naslib_anb.outdir import check_output
+
+    return check_output(out, force=force)
 
 
 def pareto_frame(result: SearchResult, benchmark: Benchmark):
@@ -77,14 +73,31 @@ def write_run(result: SearchResult, benchmark: Benchmark, out: Path, *, plots: b
         from naslib_anb.search import plotting
 
         title = f"{cfg.optimizer}, seed {cfg.seed}, {result.objective_description}"
-        plotting.plot_trajectory(frame, out / "trajectory.png", title=title, accuracy=cfg.accuracy)
+        name = str(getattr(benchmark, "name", cfg.benchmark))
+        plotting.plot_trajectory(frame, out / "trajectory.png", title=title, accuracy=cfg.accuracy,
+                                 device_target=result.device_target, benchmark=name)
         if result.device_target is not None:
             refs = reference_points(benchmark, cfg.accuracy, result.device_target)
             plotting.plot_pareto(frame, pareto, cfg.accuracy, result.device_target, out / "pareto.png",
                                  title=title, references=refs,
-                                 higher_is_better=get_target(result.device_target).higher_is_better)
+                                 higher_is_better=get_target(result.device_target).higher_is_better,
+                                 benchmark=name)
+        else:  # accuracy-only: accuracy against model size, the best architecture marked
+            plotting.plot_pareto(_with_params(frame), pareto, cfg.accuracy, None, out / "pareto.png",
+                                 title=title, benchmark=name)
     atomic_write_json(out / "summary.json", summary)
     return summary
+
+
+def _with_params(frame):
+    """The query log with ``params_m`` (exact, from the architecture) for accuracy-only plots."""
+    if "params_m" in frame:
+        return frame
+    from naslib_anb.space import arch_cost
+
+    out = frame.copy()
+    out["params_m"] = [arch_cost(a).params_m for a in out["arch"]]
+    return out
 
 
 def reference_points(benchmark: Benchmark, accuracy: str, device_target: str) -> dict[str, tuple[float, float]]:

@@ -12,6 +12,44 @@ BENCHMARKS = ("anb", "toy")
 PARETO_VARIANTS = {"rs": "rs-pareto", "re": "re-pareto"}
 
 
+DEFAULT_REWARD_WEIGHT = 0.07
+
+
+def _check_optimizer_kwargs(name: str, factory: Any, kwargs: Any, seed: int) -> None:
+    """Unknown or ill-typed optimizer options fail here, naming the optimizer's valid options."""
+    import inspect
+
+    from naslib_anb.errors import ANBError, UnknownOptionError
+
+    if not isinstance(kwargs, dict):
+        raise ConfigError(f"optimizer_kwargs must be a mapping, got {kwargs!r}")
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return  # a factory that forwards options (checked when the optimizer is built)
+    # feasible_only is the config's own field (--allow-infeasible), checked above; it is no --opt option
+    valid = [n for n, p in params.items()
+             if n not in ("seed", "feasible_only") and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    for key in kwargs:
+        if key == "feasible_only":
+            continue
+        if key == "seed":
+            raise ConfigError(f"--opt seed=...: set the seed with --seed; options of optimizer {name!r}: "
+                              f"{', '.join(valid) or 'none'}")
+        if key not in valid:
+            if not valid:
+                raise ConfigError(f"optimizer {name!r} takes no --opt options, got {key!r}")
+            raise UnknownOptionError(key, valid, f"these are the options of optimizer {name!r} (--opt KEY=VALUE)")
+    try:
+        factory(seed=seed, **kwargs)
+    except ANBError:
+        raise
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ConfigError(f"--opt for optimizer {name!r}: {exc}") from None
+
+
 @dataclass(frozen=True)
 class SearchConfig:
     """Everything that determines a search run; saved as ``config.yaml`` next to the results."""
@@ -23,7 +61,7 @@ class SearchConfig:
     device: Optional[str] = None
     metric: Optional[str] = None             # throughput | latency (None: throughput)
     reward_target: Optional[float] = None    # T of the MnasNet reward (None: published default)
-    reward_weight: float = 0.07              # w
+    reward_weight: float = 0.07              # w (DEFAULT_REWARD_WEIGHT)
     reward_weight_miss: Optional[float] = None
     accuracy: str = "val_top1"
     benchmark: str = "anb"                   # anb (shipped surrogates) | toy (analytic, for smoke tests)
@@ -54,7 +92,17 @@ class SearchConfig:
                               "optimizer_kwargs); set the config field (--allow-infeasible) only")
         if self.metric is not None and self.device is None:
             raise ConfigError(f"--metric {self.metric} needs --device")
+        _check_optimizer_kwargs(self.optimizer, cls, self.optimizer_kwargs, self.seed)
         obj = self.make_objective()  # validates device/metric/objective
+        from naslib_anb.search.objectives import MnasNetReward
+
+        if not isinstance(obj, MnasNetReward):
+            given = [flag for flag, v, default in (("--target", self.reward_target, None),
+                                                   ("--weight", self.reward_weight, DEFAULT_REWARD_WEIGHT),
+                                                   ("--weight-miss", self.reward_weight_miss, None)) if v != default]
+            if given:
+                raise ConfigError(f"{', '.join(given)} set the MnasNet reward, but this run's objective is "
+                                  f"{obj.describe()!r}; the reward needs --device (objective 'reward')")
         if getattr(cls, "multi_objective", False) != (obj.n_obj > 1):
             if obj.n_obj > 1:
                 raise ConfigError(f"optimizer {self.optimizer!r} needs a scalar objective; Pareto mode is "

@@ -5,6 +5,7 @@ lists, timm block strings) and nothing about models, surrogates or benchmarks.
 """
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
@@ -64,8 +65,20 @@ class Stage:
 _TOKEN = re.compile(r"^e(?P<e>[0-9]+)k(?P<k>[0-9]+)l(?P<l>[0-9]+)s(?P<se>[0-9]+)$")
 
 
+def _scalar(value: Any) -> Any:
+    """numpy scalars (and 0-d arrays) as the Python scalar they hold; anything else unchanged."""
+    if type(value).__module__ == "numpy":
+        if getattr(value, "ndim", None) == 0:
+            try:
+                return value.item()
+            except (TypeError, ValueError):
+                return value
+    return value
+
+
 def _check_value(arch: object, stage: int, field: str, value: Any) -> Any:
     choices = field_choices(stage, field)
+    value = _scalar(value)
     if field == "se":
         if isinstance(value, bool):
             return value
@@ -75,20 +88,39 @@ def _check_value(arch: object, stage: int, field: str, value: Any) -> Any:
             arch, f"stage {stage} field 'se' is {value!r}; valid: True/False (or 1/0)"
         )
     if isinstance(value, bool) or not isinstance(value, int):
-        # numpy integers are accepted, floats and bools are not
-        if hasattr(value, "__index__") and not isinstance(value, bool):
-            value = int(value)
-        else:
+        # integer-like objects (operator.index) are accepted; floats, bools and arrays are not
+        try:
+            value = operator.index(value)
+        except Exception:  # noqa: BLE001  (any object may be passed; none may crash the check)
             raise InvalidArchitectureError(
                 arch,
                 f"stage {stage} field {field!r} is {value!r} of type "
                 f"{type(value).__name__}; valid: {list(choices)}",
-            )
+            ) from None
+        if isinstance(value, bool):
+            raise InvalidArchitectureError(arch, f"stage {stage} field {field!r} is a bool; valid: {list(choices)}")
     if value not in choices:
         raise InvalidArchitectureError(
             arch, f"stage {stage} field {field!r} is {value}; valid: {list(choices)}"
         )
     return value
+
+
+def _column(cols: Mapping[str, Any], name: str, col: Any) -> list[Any]:
+    """One field's 7 values as a list; a clear error for anything that is not a 7-long sequence."""
+    if type(col).__module__ == "numpy" and getattr(col, "ndim", None) == 1:
+        col = list(col)
+    if isinstance(col, (str, bytes, Mapping)) or not isinstance(col, (list, tuple)) or len(col) != NUM_STAGES:
+        raise InvalidArchitectureError(cols, f"field {name!r} needs {NUM_STAGES} values, got {col!r}")
+    return list(col)
+
+
+#: Names accepted for well-known architectures wherever an architecture string is (case-insensitive).
+ALIASES = {
+    "b0": "e1k3l1s1-e6k3l2s1-e6k5l2s1-e6k3l3s1-e6k5l3s1-e6k5l4s1-e6k3l1s1",
+    "efficientnet-b0": "e1k3l1s1-e6k3l2s1-e6k5l2s1-e6k3l3s1-e6k5l3s1-e6k5l4s1-e6k3l1s1",
+    "efficientnet_b0": "e1k3l1s1-e6k3l2s1-e6k5l2s1-e6k3l3s1-e6k5l3s1-e6k5l4s1-e6k3l1s1",
+}
 
 
 @dataclass(frozen=True)
@@ -117,12 +149,8 @@ class Arch:
     def from_fields(
         cls, e: Sequence[int], k: Sequence[int], l: Sequence[int], se: Sequence[Any]  # noqa: E741
     ) -> "Arch":
-        cols = {"e": e, "k": k, "l": l, "se": se}
-        for name, col in cols.items():
-            if isinstance(col, (str, bytes)) or not hasattr(col, "__len__") or len(col) != NUM_STAGES:
-                raise InvalidArchitectureError(
-                    cols, f"field {name!r} needs {NUM_STAGES} values, got {col!r}"
-                )
+        raw = {"e": e, "k": k, "l": l, "se": se}
+        cols = {name: _column(raw, name, col) for name, col in raw.items()}
         stages = []
         for i in range(NUM_STAGES):
             vals = {f: _check_value(cols, i, f, cols[f][i]) for f in FIELDS}
@@ -133,12 +161,15 @@ class Arch:
     def from_string(cls, text: str) -> "Arch":
         if not isinstance(text, str):
             raise InvalidArchitectureError(text, "expected a string")
+        alias = ALIASES.get(text.strip().lower())
+        if alias is not None:
+            text = alias
         parts = text.strip().split("-")
         if len(parts) != NUM_STAGES:
             raise InvalidArchitectureError(
                 text,
                 f"expected {NUM_STAGES} stage tokens 'e{{e}}k{{k}}l{{l}}s{{0|1}}' joined by '-', "
-                f"got {len(parts)}",
+                f"got {len(parts)} (or an alias: {', '.join(ALIASES)})",
             )
         cols: dict[str, list[int]] = {f: [] for f in FIELDS}
         for i, tok in enumerate(parts):
@@ -176,7 +207,9 @@ class Arch:
     @classmethod
     def from_lists(cls, lists: Sequence[Sequence[Any]]) -> "Arch":
         """From the nested form ``[[e x7], [k x7], [l x7], [se x7]]``."""
-        if isinstance(lists, (str, bytes)) or not hasattr(lists, "__len__") or len(lists) != 4:
+        if type(lists).__module__ == "numpy" and getattr(lists, "ndim", None) in (1, 2):
+            lists = lists.tolist()
+        if not isinstance(lists, (list, tuple)) or len(lists) != 4:
             raise InvalidArchitectureError(lists, "expected [[e x7], [k x7], [l x7], [se x7]]")
         return cls.from_fields(*lists)
 
@@ -200,12 +233,17 @@ class Arch:
             return cls.from_dict(obj)
         if hasattr(obj, "get_dictionary") or type(obj).__name__ == "Configuration":
             return cls.from_config(obj)
+        if type(obj).__module__ == "numpy" and getattr(obj, "ndim", None) in (1, 2):
+            obj = obj.tolist()
         if isinstance(obj, (list, tuple)):
+            if len(obj) == 4 * NUM_STAGES:
+                return cls.from_tuple(obj)
             return cls.from_lists(obj)
         raise InvalidArchitectureError(
             obj,
             f"cannot read an architecture from {type(obj).__name__}; pass an Arch, a canonical "
-            "string, an upstream dict, [[e],[k],[l],[se]] lists or a Configuration",
+            "string (or 'b0'), an upstream dict, [[e],[k],[l],[se]] lists, the 28 ints of "
+            "to_tuple() or a Configuration",
         )
 
     # -- views ------------------------------------------------------------------------
@@ -262,8 +300,11 @@ class Arch:
 
     @classmethod
     def from_tuple(cls, spec: Sequence[int]) -> "Arch":
-        if isinstance(spec, (str, bytes)) or len(spec) != 4 * NUM_STAGES:
+        if type(spec).__module__ == "numpy" and getattr(spec, "ndim", None) == 1:
+            spec = spec.tolist()
+        if not isinstance(spec, (list, tuple)) or len(spec) != 4 * NUM_STAGES:
             raise InvalidArchitectureError(spec, f"expected {4 * NUM_STAGES} ints (e, k, l, se) x 7")
+        spec = list(spec)
         return cls.from_fields(spec[0::4], spec[1::4], spec[2::4], spec[3::4])
 
     def to_arch_def(self) -> list[list[str]]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
+from naslib_anb.errors import ConfigError
 from naslib_anb.space.arch import (
     HEAD_CHANNELS,
     NUM_CLASSES,
@@ -91,9 +93,18 @@ class ArchCost:
         return self.macs / 1e6
 
 
+def arch_cost(arch: Any, resolution: int = 224) -> ArchCost:
+    """Exact params and thop-convention MACs (ImageNet head, 1000 classes).
+
+    ``arch`` is any spelling :meth:`Arch.parse` reads (an Arch, a canonical string, 'b0', ...).
+    """
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or not 32 <= resolution <= 4096:
+        raise ConfigError(f"resolution must be an int in [32, 4096] pixels, got {resolution!r}")
+    return _arch_cost(Arch.parse(arch), resolution)
+
+
 @lru_cache(maxsize=65536)
-def arch_cost(arch: Arch, resolution: int = 224) -> ArchCost:
-    """Exact params and thop-convention MACs (ImageNet head, 1000 classes)."""
+def _arch_cost(arch: Arch, resolution: int) -> ArchCost:
     h = _out_size(resolution, 3, 2)
     total = _conv(3, STEM_CHANNELS, 3, h) + _bn(STEM_CHANNELS, h)
     sp, sm = [], []

@@ -94,6 +94,31 @@ def sample(rng: SeedLike, n: int | None = None, *, feasible_only: bool = True) -
     return archs[0] if n is None else archs
 
 
+def iter_samples(rng: SeedLike, n: int, chunk: int = 10_000, *, feasible_only: bool = True) -> Iterator[Arch]:
+    """``sample(rng, n)`` one architecture at a time, in bounded memory (same archs, same order).
+
+    The draws are :func:`sample`'s, made in chunks: a Generator's stream does not depend on how
+    the rows are split, so rejection rounds over chunks keep exactly the rows ``sample`` keeps.
+    """
+    g = make_rng(rng)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ConfigError(f"n must be a non-negative int, got {n!r}")
+    cards = np.asarray(CARDINALITIES)
+    missing = int(n)
+    while missing > 0:
+        todo, got = missing, 0
+        while todo > 0:
+            m = min(chunk, todo)
+            draws = (g.random((m, len(cards))) * cards).astype(np.int64)
+            if feasible_only:
+                draws = draws[_feasible_codes(draws)]
+            for row in draws:
+                yield arch_from_indices(row)
+            got += len(draws)
+            todo -= m
+        missing -= got
+
+
 def mutate(arch: Arch, rng: SeedLike, *, feasible_only: bool = True) -> Arch:
     """Change exactly one of the 28 decisions to a different value (upstream RE operator).
 

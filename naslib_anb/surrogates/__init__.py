@@ -27,7 +27,7 @@ _EXPORTS = {
     "FitConfig": "_fit", "fit_ensemble": "_fit", "fit_model_set": "_fit",
     "regression_metrics": "_metrics",
     "ModelSet": "_persist", "load_model_set": "_persist", "read_manifest": "_persist",
-    "save_model_set": "_persist",
+    "save_model_set": "_persist", "seal_manifest": "_persist", "write_model_dir": "_persist",
     "DEFAULT_FAMILY": "_registry", "PRESETS": "_registry", "families_for": "_registry",
     "get_family": "_registry", "list_families": "_registry",
     "make_estimator": "_registry", "preset_params": "_registry", "register_family": "_registry",

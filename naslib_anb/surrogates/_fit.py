@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -48,8 +49,17 @@ class FitConfig:
             raise ConfigError("targets must not be empty")
         if self.members < 1:
             raise ConfigError(f"members must be >= 1, got {self.members}")
+        for name in ("members", "n_folds", "seed", "n_jobs"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise ConfigError(f"{name} must be an int, got {v!r}")
         if self.n_folds < 2:
             raise ConfigError(f"n_folds must be >= 2, got {self.n_folds}")
+        if self.members > self.n_folds:
+            raise ConfigError(f"members ({self.members}) > folds ({self.n_folds}): members would share held-out "
+                              f"folds and early-stop on the same data; use --folds >= --members")
+        if not 0 <= self.seed < 2**32 - 64:
+            raise ConfigError(f"seed must be an int in [0, 2**32 - 64) (member i uses seed + i), got {self.seed}")
         if self.preset not in PRESETS:
             raise ConfigError(f"preset must be one of {PRESETS}, got {self.preset!r}")
         if self.n_jobs < 1:
@@ -104,9 +114,15 @@ def fit_ensemble(records: Sequence[Record], target: str, cfg: FitConfig) -> tupl
 
 
 def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Optional[dict] = None,
-                  progress: bool = True) -> ModelSet:
-    """Fit every target of ``cfg`` on the train+val records; manifest filled except metrics."""
+                  progress: bool = True, resume_dir: Optional[Path] = None) -> ModelSet:
+    """Fit every target of ``cfg`` on the train+val records; manifest filled except metrics.
+
+    With ``resume_dir``, each finished target is written there at once and a rerun with the
+    same config and data loads it instead of fitting it again (a killed fit keeps its targets).
+    """
     ensembles, entries = {}, {}
+    fingerprint = _fingerprint(cfg, trainval, split_info)
+    done = _ResumeDir(Path(resume_dir), fingerprint) if resume_dir is not None else None
     t0 = time.perf_counter()
     it: Any = cfg.targets
     if progress:
@@ -114,9 +130,16 @@ def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Option
 
         it = tqdm(cfg.targets, desc="fitting surrogates", unit="target")
     for target in it:
+        finished = done.load(target) if done is not None else None
+        if finished is not None:
+            ensembles[target], entries[target] = finished
+            log.info("%s: kept from the interrupted fit in %s", target, resume_dir)
+            continue
         ens, info = fit_ensemble(trainval, target, cfg)
         _, dropped = usable(trainval, target)
         info["dropped_records"] = dropped
+        if done is not None:
+            done.save(target, ens, info)
         ensembles[target] = ens
         entries[target] = info
     manifest = {
@@ -129,6 +152,62 @@ def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Option
         "targets": entries,
     }
     return ModelSet(cfg.family, ensembles, manifest)
+
+
+def _fingerprint(cfg: FitConfig, trainval: Sequence[Record], split_info: Optional[dict]) -> str:
+    """What a finished target depends on: config, training records, split."""
+    import hashlib
+    import json
+
+    text = json.dumps({"config": asdict(cfg), "records": records_sha256(trainval), "split": split_info or {}},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class _ResumeDir:
+    """Finished targets of one fit, each written whole (files, then its entry last) under ``root/finished``."""
+
+    def __init__(self, root: Path, fingerprint: str):
+        import shutil
+
+        self.root = root / "finished"
+        stamp = root / "fit_fingerprint.txt"
+        if stamp.exists() and stamp.read_text().strip() != fingerprint:
+            log.warning("%s holds targets of a different fit (config or data changed); starting afresh", root)
+            shutil.rmtree(self.root, ignore_errors=True)
+        self.root.mkdir(parents=True, exist_ok=True)
+        from naslib_anb.io import atomic_write_text
+
+        atomic_write_text(stamp, fingerprint + "\n")
+
+    def load(self, target: str):
+        import json
+
+        from naslib_anb.errors import ModelFileError
+        from naslib_anb.surrogates._persist import load_target
+
+        entry_path = self.root / target / "entry.json"
+        if not entry_path.exists():
+            return None
+        try:
+            entry = json.loads(entry_path.read_text())
+            ens = load_target(self.root, target, entry, verify=True)
+            ens.members  # noqa: B018  (native members are rewritten into the final directory)
+        except (ModelFileError, OSError, ValueError, KeyError) as exc:
+            log.warning("%s: the kept fit is unusable (%s); fitting it again", target, exc)
+            return None
+        info = {k: v for k, v in entry.items() if k not in ("transform", "files", "tables")}
+        return ens, info
+
+    def save(self, target: str, ens: SurrogateEnsemble, info: dict) -> None:
+        import shutil
+
+        from naslib_anb.io import atomic_write_json
+        from naslib_anb.surrogates._persist import write_target_files
+
+        shutil.rmtree(self.root / target, ignore_errors=True)
+        entry = write_target_files(self.root, target, ens, dict(info))
+        atomic_write_json(self.root / target / "entry.json", entry)  # last: its presence marks the target done
 
 
 __all__ = ["FitConfig", "fit_ensemble", "fit_model_set", "member_folds", "preset_params"]

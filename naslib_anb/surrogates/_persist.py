@@ -7,16 +7,15 @@ Layout::
     <target>/tables.npz              (the members compiled to stage tables)
 
 The manifest records the sha256 of every model file, library versions, the training
-data checksum, the split, hyperparameters and test metrics. Loading verifies every
-hash first and refuses with :class:`ModelFileError` on any mismatch.
+data checksum, the split, hyperparameters and test metrics, and is sealed by
+``manifest_sha256`` (the sha256 of its own canonical JSON, every other field included).
+Loading verifies the seal and every file hash first and refuses with
+:class:`ModelFileError` on any mismatch.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -68,54 +67,73 @@ class ModelSet:
 
 
 def save_model_set(models: ModelSet, out_dir: Path, force: bool = False) -> Path:
-    """Write atomically: everything goes to a temp dir beside ``out_dir``, then one rename."""
+    """Write atomically: everything goes to ``<out_dir>.partial`` (one writer, locked), then is swapped in."""
+    from naslib_anb.outdir import staged_output
+
     out_dir = Path(out_dir)
     if out_dir.exists() and not force:
         raise ConfigError(f"{out_dir} already exists; pass force=True (--force) to replace it")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        manifest = dict(models.manifest)
-        manifest["format"] = FORMAT
-        manifest["family"] = models.family
-        targets = manifest.setdefault("targets", {})
-        for name, ens in models.ensembles.items():
-            entry = targets.setdefault(name, {})
-            files = []
-            for i, m in enumerate(ens.members):
-                p = m.save(tmp / name / f"member_{i}")
-                files.append({"file": p.relative_to(tmp).as_posix(), "family": m.family,
-                              "sha256": sha256_file(p), "bytes": p.stat().st_size})
-            entry["transform"] = ens.transform
-            entry["files"] = files
-            if ens.tables is not None:
-                tp = tmp / name / "tables.npz"
-                _write_npz(tp, ens.tables.to_arrays())
-                entry["tables"] = {"file": tp.relative_to(tmp).as_posix(), "sha256": sha256_file(tp),
-                                   "bytes": tp.stat().st_size}
-            else:
-                entry.pop("tables", None)
-        devices = device_entries(models.ensembles)
-        if devices:  # devices registered at run time (profiled): loading registers them again
-            manifest["devices"] = devices
-        atomic_write_json(tmp / MANIFEST, manifest)
-        for p in [tmp, *tmp.rglob("*")]:  # temp files are private; a model directory is data
-            p.chmod(0o755 if p.is_dir() else 0o644)
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(out_dir, old)
-            os.replace(tmp, out_dir)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with staged_output(out_dir, force=True) as staging:
+        write_model_dir(models, staging)
     models.path = out_dir
-    models.manifest = manifest
     return out_dir
+
+
+def write_target_files(directory: Path, name: str, ens: SurrogateEnsemble, entry: dict) -> dict:
+    """Write one target's members and tables under ``directory/name``; fills and returns its manifest entry."""
+    files = []
+    for i, m in enumerate(ens.members):
+        p = m.save(directory / name / f"member_{i}")
+        files.append({"file": p.relative_to(directory).as_posix(), "family": m.family,
+                      "sha256": sha256_file(p), "bytes": p.stat().st_size})
+    entry["transform"] = ens.transform
+    entry["files"] = files
+    if ens.tables is not None:
+        tp = directory / name / "tables.npz"
+        _write_npz(tp, ens.tables.to_arrays())
+        entry["tables"] = {"file": tp.relative_to(directory).as_posix(), "sha256": sha256_file(tp),
+                           "bytes": tp.stat().st_size}
+    else:
+        entry.pop("tables", None)
+    return entry
+
+
+def write_model_dir(models: ModelSet, directory: Path) -> dict:
+    """Write every target and the sealed manifest into ``directory`` (a staging directory); returns the manifest."""
+    directory = Path(directory)
+    manifest = dict(models.manifest)
+    manifest["format"] = FORMAT
+    manifest["family"] = models.family
+    targets = manifest.setdefault("targets", {})
+    for name, ens in models.ensembles.items():
+        write_target_files(directory, name, ens, targets.setdefault(name, {}))
+    devices = device_entries(models.ensembles)
+    if devices:  # devices registered at run time (profiled): loading registers them again
+        manifest["devices"] = devices
+    manifest = seal_manifest(manifest)
+    atomic_write_json(directory / MANIFEST, manifest)
+    for p in [directory, *directory.rglob("*")]:  # temp files are private; a model directory is data
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    models.manifest = manifest
+    return manifest
+
+
+#: key of the manifest's own checksum: sha256 of the canonical JSON of every other field
+MANIFEST_SHA256 = "manifest_sha256"
+
+
+def manifest_digest(manifest: dict) -> str:
+    """sha256 of the canonical JSON (sorted keys, no spaces) of the manifest minus its own checksum."""
+    body = {k: v for k, v in manifest.items() if k != MANIFEST_SHA256}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def seal_manifest(manifest: dict) -> dict:
+    """The manifest with its checksum set: whatever fields it holds, all of them are covered."""
+    body = json.loads(json.dumps({k: v for k, v in manifest.items() if k != MANIFEST_SHA256}, default=str))
+    body[MANIFEST_SHA256] = manifest_digest(body)
+    return body
 
 
 def _write_npz(path: Path, arrays: dict) -> None:
@@ -138,16 +156,28 @@ def _verify(path: Path, expected: str) -> None:
             f"manifest expects {expected}; refit with `naslib-anb fit`")
 
 
-def read_manifest(model_dir: Path) -> dict[str, Any]:
+def read_manifest(model_dir: Path, verify: bool = True) -> dict[str, Any]:
+    """The manifest of a model directory; ``verify`` checks its own checksum (every field is covered)."""
     path = Path(model_dir) / MANIFEST
     if not path.exists():
         raise ModelFileError(f"no {MANIFEST} in {model_dir}: not a surrogate model directory")
     try:
         manifest = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, OSError) as exc:
         raise ModelFileError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise ModelFileError(f"{path}: expected a JSON object, got {type(manifest).__name__}")
     if manifest.get("format") != FORMAT:
         raise ModelFileError(f"{path}: format {manifest.get('format')!r}, expected {FORMAT!r}")
+    if verify:
+        expected = manifest.get(MANIFEST_SHA256)
+        if expected is None:
+            raise ModelFileError(f"{path}: no {MANIFEST_SHA256!r}; the manifest is not sealed, so it cannot be "
+                                 "trusted; refit with `naslib-anb fit`")
+        actual = manifest_digest(manifest)
+        if actual != expected:
+            raise ModelFileError(f"{path} was modified after it was written: its content hashes to {actual}, "
+                                 f"its {MANIFEST_SHA256} is {expected}; refit with `naslib-anb fit`")
     return manifest
 
 
@@ -220,30 +250,41 @@ def load_model_set(model_dir: Path, targets: Optional[list[str]] = None, verify:
     loads the native members and compiles them afresh.
     """
     model_dir = Path(model_dir)
-    manifest = read_manifest(model_dir)
+    manifest = read_manifest(model_dir, verify=verify)
     register_manifest_devices(manifest)
     ensembles = {}
+    if targets is not None:
+        from naslib_anb.errors import UnknownTargetError
+
+        for t in targets:
+            if t not in manifest["targets"]:
+                raise UnknownTargetError(t, list(manifest["targets"]), f"targets of the model set in {model_dir}")
     for name, entry in manifest["targets"].items():
         if targets is not None and name not in targets:
             continue
         if name not in TARGETS:
             raise ModelFileError(f"{model_dir}: manifest names unknown target {name!r}")
-        if verify:
-            for f in entry["files"]:
-                _verify(model_dir / f["file"], f["sha256"])
-        loader = _member_loader(model_dir, entry, n_jobs, verify=False)
-        tinfo = entry.get("tables")
-        if tinfo is not None and not native:
-            tp = model_dir / tinfo["file"]
-            if verify:
-                _verify(tp, tinfo["sha256"])
-            try:
-                with np.load(tp, allow_pickle=False) as z:
-                    tables = TableModel.from_arrays({k: z[k] for k in z.files})
-            except (OSError, ValueError, KeyError) as exc:
-                raise ModelFileError(f"{tp}: unreadable compiled tables ({exc})") from None
-            ensembles[name] = SurrogateEnsemble(name, tables=tables, transform=entry["transform"],
-                                                member_loader=loader)
-        else:
-            ensembles[name] = SurrogateEnsemble(name, loader(), compile=compile)
+        ensembles[name] = load_target(model_dir, name, entry, verify=verify, compile=compile, n_jobs=n_jobs,
+                                      native=native)
     return ModelSet(manifest["family"], ensembles, manifest, model_dir)
+
+
+def load_target(model_dir: Path, name: str, entry: dict, *, verify: bool = True, compile: bool = True,
+                n_jobs: int = 1, native: bool = False) -> SurrogateEnsemble:
+    """One target's ensemble from its manifest entry (files relative to ``model_dir``)."""
+    if verify:
+        for f in entry["files"]:
+            _verify(model_dir / f["file"], f["sha256"])
+    loader = _member_loader(model_dir, entry, n_jobs, verify=False)
+    tinfo = entry.get("tables")
+    if tinfo is not None and not native:
+        tp = model_dir / tinfo["file"]
+        if verify:
+            _verify(tp, tinfo["sha256"])
+        try:
+            with np.load(tp, allow_pickle=False) as z:
+                tables = TableModel.from_arrays({k: z[k] for k in z.files})
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelFileError(f"{tp}: unreadable compiled tables ({exc})") from None
+        return SurrogateEnsemble(name, tables=tables, transform=entry["transform"], member_loader=loader)
+    return SurrogateEnsemble(name, loader(), compile=compile)
