@@ -299,6 +299,11 @@ def test_partial_archives_are_errors_not_smaller_datasets(tmp_path):
     (tmp_path / "garbled.tar").write_bytes(bytes(garbage))
     with pytest.raises(CorruptDataError, match="after 4 records"):
         load_dataset(tmp_path / "garbled.tar")
+    zeroed = bytearray(raw)
+    zeroed[offsets[2]:offsets[2] + 512] = bytes(512)  # a zeroed header looks like the end of the archive
+    (tmp_path / "zeroed.tar").write_bytes(bytes(zeroed))
+    with pytest.raises(CorruptDataError, match="after 2 records"):
+        load_dataset(tmp_path / "zeroed.tar")
 
 
 def test_the_real_archive_truncated_inside_a_header(tmp_path, anb_data_path):

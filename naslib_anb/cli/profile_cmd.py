@@ -159,8 +159,9 @@ def compare(args: argparse.Namespace) -> int:
     from naslib_anb.profiling.analysis import run_to_run
 
     if len(args.dirs) < 2:
-        print("naslib-anb profile compare: error: needs at least two directories", file=sys.stderr)
-        return 1
+        from naslib_anb.errors import ConfigError
+
+        raise ConfigError(f"needs at least two directories, got {len(args.dirs)}")
     res = run_to_run(args.dirs, args.column)
     if args.json:
         print_json(res)

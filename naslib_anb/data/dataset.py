@@ -98,9 +98,10 @@ def _read_tarball(path: Path) -> list[Record]:
         raise CorruptDataError(f"{path}: truncated or not a tar archive ({exc})") from None
     # tarfile stops quietly at a truncated or garbled header after the first member: a whole
     # archive ends with a zero block exactly where reading stopped
-    if data[end:end + _BLOCK] != bytes(_BLOCK):
+    # archive ends with zero blocks where reading stopped, and nothing but zeros after them
+    if data[end:end + _BLOCK] != bytes(_BLOCK) or data[end:].strip(b"\0"):
         raise CorruptDataError(f"{path}: the archive is truncated or damaged after {len(records)} records "
-                               f"(no end-of-archive block at byte {end} of {len(data)})")
+                               f"(no clean end-of-archive at byte {end} of {len(data)})")
     return records
 
 

@@ -135,7 +135,14 @@ def resolve_data_path(path: Optional[PathLike] = None, allow_download: bool = Tr
             f"no dataset found: pass a path, set ${ENV_VAR}, or run `naslib-anb data --download` "
             f"to fetch {TARBALL_NAME} into {cache_dir()}"
         )
-    return download(dest=cached)
+    try:
+        return download(dest=cached)
+    except DataError as exc:
+        if isinstance(exc, (ChecksumMismatchError, CorruptDataError)):
+            raise
+        raise DataNotFoundError(
+            f"{exc}. Offline, point ${ENV_VAR} at the tarball (or a directory of result_*.json), pass the "
+            f"path to load_dataset(PATH), or copy {TARBALL_NAME} to {cached}") from None
 
 
 def _normalise(p: Path) -> Path:

@@ -56,7 +56,7 @@ def axis_label(target: str) -> str:
 
 
 def _caption(fig, text: str) -> None:
-    fig.text(0.01, -0.01, "\n".join(textwrap.wrap(text, 110)), ha="left", va="top", fontsize=7.5, color="0.25")
+    fig.text(0.01, -0.01, "\n".join(textwrap.wrap(text, 110, break_on_hyphens=False)), ha="left", va="top", fontsize=7.5, color="0.25")
 
 
 def support_masks(frame) -> tuple[Optional[np.ndarray], Optional[np.ndarray]]:
@@ -188,7 +188,7 @@ def plot_pareto(frame, pareto, accuracy: str, device_target: Optional[str], path
     note = _support_note(frame)
     if note:
         caption += " " + note
-    ax.text(-0.1, -0.26 if handles else -0.14, "\n".join(textwrap.wrap(caption, 105)), ha="left", va="top",
+    ax.text(-0.1, -0.26 if handles else -0.14, "\n".join(textwrap.wrap(caption, 105, break_on_hyphens=False)), ha="left", va="top",
             fontsize=7.5, color="0.25", transform=ax.transAxes)
     fig.tight_layout()
     return _save(fig, path)
