@@ -294,6 +294,7 @@ def light_cli(monkeypatch, workspace):
     import naslib_anb.cli.main as cli_main
 
     monkeypatch.setenv("NASLIB_ANB_DATA", str(workspace / "tiny"))
+    monkeypatch.chdir(workspace)  # generated relative paths ("--out 1") land in the workspace
     monkeypatch.setattr(cli_main, "build_parser", functools.lru_cache(maxsize=1)(cli_main.build_parser))
 
     def reached(*a, **k):
