@@ -76,7 +76,7 @@ def test_points_off_the_support_are_marked(tmp_path, figures):
     n = 40
     frame = pd.DataFrame({"query": np.arange(1, n + 1), "val_top1": rng.uniform(55, 67, n),
                           "throughput_a100": rng.uniform(5e3, 3e4, n),
-                          "feasible": [i % 5 != 0 for i in range(n)], "nearest_measured": [i % 7 for i in range(n)]})
+                          "feasible": [i % 5 != 0 for i in range(n)], "nearest_measured": [i % 12 for i in range(n)]})
     pareto = frame.nlargest(3, "val_top1")
     plotting.plot_pareto(frame, pareto, "val_top1", "throughput_a100", tmp_path / "p.png")
     fig = figures[0]
@@ -100,3 +100,16 @@ def test_compare_hypervolume_plot_states_its_reference(tmp_path, figures):
                  "--objective", "pareto", "--jobs", "1", "--no-progress", "--out", str(tmp_path / "cmp")]) == 0
     hv = [f for f in figures if f.axes[0].get_ylabel() == "hypervolume (normalised)"]
     assert hv and "reference point (val_top1 40 %, throughput_a100 4200 img/s)" in _texts(hv[0])
+
+
+def test_support_threshold_is_the_data_s_own_spacing():
+    """99 % of measured architectures lie within SUPPORT_MAX_DISTANCE decisions of another measured one."""
+    from naslib_anb.space.support import measured_codes
+
+    codes = np.asarray(measured_codes())
+    idx = np.random.default_rng(0).choice(len(codes), 400, replace=False)
+    d = (codes[idx, None, :] != codes[None, :, :]).sum(-1)
+    d[np.arange(len(idx)), idx] = 99  # leave each one out
+    nearest = d.min(1)
+    assert np.percentile(nearest, 99) <= plotting.SUPPORT_MAX_DISTANCE
+    assert np.median(nearest) < plotting.SUPPORT_MAX_DISTANCE
