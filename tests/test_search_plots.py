@@ -113,3 +113,17 @@ def test_support_threshold_is_the_data_s_own_spacing():
     nearest = d.min(1)
     assert np.percentile(nearest, 99) <= plotting.SUPPORT_MAX_DISTANCE
     assert np.median(nearest) < plotting.SUPPORT_MAX_DISTANCE
+
+
+def test_naslib_comparison_plot_says_what_it_shows(tmp_path, monkeypatch):
+    import matplotlib.figure
+
+    from naslib_anb.naslib.compare import plot
+
+    seen = []
+    real = matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", lambda self, *a, **k: seen.append(self) or real(self, *a, **k))
+    agg = {"re": {"epochs": np.arange(1, 6), "mean": np.linspace(60, 65, 5), "sem": np.full(5, 0.1), "n": 3}}
+    assert plot(agg, tmp_path / "c.png").is_file()
+    text = _texts(seen[0])
+    assert "surrogate predictions" in text and "incumbent val top-1 (%)" in text

@@ -104,11 +104,13 @@ def plot(agg: dict[str, dict[str, np.ndarray]], out: PathLike, title: str = "ANB
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
+    fig.text(0.01, -0.01, "Mean over seeds with a band of one standard error; values are the benchmark's "
+             "surrogate predictions, not measurements.", ha="left", va="top", fontsize=7.5, color="0.25")
     fig.tight_layout()
     p = Path(out)
     p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_name(p.stem + ".tmp" + p.suffix)
-    fig.savefig(tmp, dpi=150)
+    fig.savefig(tmp, dpi=150, bbox_inches="tight")
     plt.close(fig)
     os.replace(tmp, p)
     return p

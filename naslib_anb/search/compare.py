@@ -119,7 +119,7 @@ def run_compare(optimizers: Sequence[str], seeds: Sequence[int], base: SearchCon
         title = base.resolved().make_objective().describe()
         for c, label, fname in (("best_accuracy", f"best {base.accuracy} (%)", "best_accuracy.png"),
                                 ("hypervolume", "hypervolume (normalised)", "hypervolume.png"),
-                                ("best_reward", "best reward", "best_reward.png")):
+                                ("best_reward", "best reward (%)", "best_reward.png")):
             if all(c in r for r in results):
                 if c == "best_reward" and base.resolved().objective == "accuracy":
                     continue
