@@ -366,3 +366,21 @@ def test_seal_covers_fields_added_later():
     assert sealed["manifest_sha256"] == manifest_digest(sealed)
     changed = dict(sealed, calibration={"val_top1": 1.6})
     assert manifest_digest(changed) != sealed["manifest_sha256"]
+
+
+def test_offline_without_data_names_the_three_ways(monkeypatch, tmp_path):
+    """The README's ``load_dataset()`` offline: the error says where the data is looked for."""
+    from naslib_anb.data import load_dataset, source
+    from naslib_anb.errors import DataError, DataNotFoundError
+
+    monkeypatch.delenv("NASLIB_ANB_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    def offline(*a, **k):
+        raise DataError(f"could not download {source.TARBALL_URL}: <urlopen error [Errno -3] no network>")
+
+    monkeypatch.setattr(source, "download", offline)
+    with pytest.raises(DataNotFoundError) as ei:
+        load_dataset()
+    msg = str(ei.value)
+    assert "$NASLIB_ANB_DATA" in msg and "load_dataset(PATH)" in msg and str(tmp_path / "cache") in msg
