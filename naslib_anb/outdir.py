@@ -13,12 +13,15 @@ import errno
 import os
 import shutil
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Iterator, Sequence, Union
 
 from naslib_anb.errors import ConfigError, OutputBusyError
 
 PathLike = Union[str, os.PathLike]
 STAGING_SUFFIX = ".partial"
+#: files that mark a directory as an earlier run's output (what --force may replace)
+RUN_SIGNATURE = ("summary.json", "config.yaml", "curves.csv", "queries.csv")
+MODEL_SIGNATURE = ("manifest.json",)
 LOCK_SUFFIX = ".lock"
 _OLD_SUFFIX = ".replaced"
 
@@ -123,19 +126,19 @@ def _swap(staging: Path, out: Path) -> None:
 
 
 @contextlib.contextmanager
-def staged_output(out: PathLike, *, force: bool = False, flag: str = "--out",
-                  resume: bool = False) -> Iterator[Path]:
+def staged_output(out: PathLike, *, force: bool = False, flag: str = "--out", resume: bool = False,
+                  signature: Sequence[str] = ()) -> Iterator[Path]:
     """Yield the staging directory for ``out``; on success it becomes ``out`` whole.
 
     ``resume=True`` keeps the staging directory when the body fails (a rerun continues from it,
     e.g. ``fit`` keeps finished targets); otherwise it is removed. ``out`` must be absent, an
     empty directory, or (with ``force``) a directory that is replaced.
     """
-    out = Path(out)
-    check_output(out, force=force, flag=flag)
+    out = Path(os.path.abspath(out))
+    check_output(out, force=force, flag=flag, signature=signature)
     with OutputLock(out, flag):
         _recover(out)
-        check_output(out, force=force, flag=flag)  # again, under the lock
+        check_output(out, force=force, flag=flag, signature=signature)  # again, under the lock
         staging = sibling(out, STAGING_SUFFIX)
         if staging.exists() and not (resume and staging.is_dir()):
             if staging.is_dir() and not staging.is_symlink():
@@ -152,13 +155,34 @@ def staged_output(out: PathLike, *, force: bool = False, flag: str = "--out",
         _swap(staging, out)
 
 
-def check_output(out: PathLike, *, force: bool = False, flag: str = "--out") -> Path:
-    """Fail fast (before any work) on an output path that a run could not write."""
+def check_output(out: PathLike, *, force: bool = False, flag: str = "--out",
+                 signature: Sequence[str] = ()) -> Path:
+    """Fail fast (before any work) on an output path that a run could not (or must not) write.
+
+    ``--force`` replaces a whole directory, so it is refused for the current directory or one
+    above it, the home directory, and (given ``signature``) a non-empty directory holding none of
+    the files a previous run would have written there.
+    """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{flag} {out} exists and is not a directory")
+    absolute = Path(os.path.abspath(out))
+    if absolute.parent == absolute:
+        raise ConfigError(f"{flag} {out}: a filesystem root cannot be a run directory")
     check_writable(out, flag)
     if out.is_dir():
-        if any(out.iterdir()) and not force:
-            raise ConfigError(f"{flag} {out} is not empty; pass --force to replace it")
+        real = out.resolve()
+        cwd = Path.cwd().resolve()
+        if real == cwd or real in cwd.parents:
+            raise ConfigError(f"{flag} {out} is the current directory or holds it; name a new subdirectory")
+        home = Path.home().resolve()
+        if real == home or real in home.parents:
+            raise ConfigError(f"{flag} {out} is the home directory or holds it; name a new subdirectory")
+        if any(out.iterdir()):
+            if not force:
+                raise ConfigError(f"{flag} {out} is not empty; pass --force to replace it")
+            if signature and not any((out / name).exists() for name in signature):
+                raise ConfigError(f"{flag} {out} is not empty and holds no {' / '.join(signature)}: it does not "
+                                  "look like an earlier run's output, so --force will not replace it; choose a "
+                                  "new or empty directory")
     return out

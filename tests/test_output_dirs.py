@@ -178,3 +178,21 @@ def test_a_changed_fit_does_not_reuse_kept_targets(tmp_path, anb_data_path, monk
     fit.fit_model_set(recs, FitConfig(targets=("latency_zcu102",), members=2, n_folds=2, n_jobs=1, seed=1),
                       progress=False, resume_dir=tmp_path)
     assert fitted == [("latency_zcu102", 1)]
+
+
+def test_force_replaces_only_an_earlier_run(tmp_path, capsys, monkeypatch):
+    """--force swaps out a whole directory, so it must be one a run wrote, never a directory of other things."""
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("months of work")
+    assert main([*SEARCH, "--out", str(mine), "--force"]) == 2
+    assert "does not look like an earlier run's output" in capsys.readouterr().err
+    assert (mine / "thesis.tex").read_text() == "months of work"
+    monkeypatch.chdir(mine)
+    for out in (".", str(tmp_path)):  # the current directory, or one holding it
+        assert main([*SEARCH, "--out", out, "--force"]) == 2
+        assert "is the current directory or holds it" in capsys.readouterr().err
+    assert sorted(p.name for p in mine.iterdir()) == ["thesis.tex"]
+    monkeypatch.chdir(tmp_path / "..")
+    assert main(["fit", "--targets", "val_top1", "--out", str(mine), "--force"]) == 2
+    assert "manifest.json" in capsys.readouterr().err

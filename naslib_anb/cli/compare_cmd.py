@@ -62,10 +62,11 @@ def run(args: argparse.Namespace) -> int:
     jobs = args.jobs if args.jobs is not None else min(os.cpu_count() or 1, len(optimizers) * len(seeds))
     if jobs < 1:
         raise ConfigError(f"--jobs must be >= 1, got {jobs}")
-    from naslib_anb.outdir import staged_output
+    from naslib_anb.outdir import RUN_SIGNATURE, staged_output
 
     out = prepare_out_dir(args.out, args.force)
-    with staged_output(out, force=args.force) as staging:  # one writer; swapped in whole at the end
+    # one writer; swapped in whole at the end
+    with staged_output(out, force=args.force, signature=RUN_SIGNATURE) as staging:
         summary = run_compare(optimizers, seeds, base, staging, jobs=jobs, progress=not args.no_progress,
                               plots=not args.no_plots)
     if args.json:

@@ -48,12 +48,12 @@ def run(args: argparse.Namespace) -> int:
     from naslib_anb.surrogates import FitConfig, evaluate_model_set, fit_model_set
     from naslib_anb.targets import BUILTIN_DEVICES, TARGETS
 
-    from naslib_anb.outdir import check_output, staged_output
+    from naslib_anb.outdir import MODEL_SIGNATURE, check_output, staged_output
     from naslib_anb.surrogates import write_model_dir
 
     if args.out.exists() and not args.force:
         raise ConfigError(f"{args.out} already exists; pass --force to replace it")
-    check_output(args.out, force=True)
+    check_output(args.out, force=True, signature=MODEL_SIGNATURE)
     if args.profiles:
         from naslib_anb.profiling.dataset import load_profiles
 
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         trainval, test = list(ds.unique()), []
         split_info = {"name": "all", "records": len(trainval)}
     # staged in <out>.partial under a lock: finished targets survive a kill and a rerun resumes them
-    with staged_output(args.out, force=True, resume=True) as staging:
+    with staged_output(args.out, force=True, resume=True, signature=MODEL_SIGNATURE) as staging:
         models = fit_model_set(trainval, cfg, split_info=split_info, resume_dir=staging)
         models.manifest["data"]["source"] = Path(ds.source or "").name
         if test and not args.no_eval:

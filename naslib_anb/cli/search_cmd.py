@@ -81,13 +81,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.optimizer is None and args.config is None:
         raise ConfigError("--optimizer is required (rs, re, reinforce)")
-    from naslib_anb.outdir import staged_output
+    from naslib_anb.outdir import RUN_SIGNATURE, staged_output
 
     cfg = config_from_args(args)  # every argument validated before anything is loaded or written
     prepare_out_dir(args.out, args.force)  # fail fast, before loading the benchmark
     bench = get_benchmark(cfg.benchmark)
     out = args.out
-    with staged_output(out, force=args.force) as staging:  # one writer; swapped in whole at the end
+    # one writer; swapped in whole at the end
+    with staged_output(out, force=args.force, signature=RUN_SIGNATURE) as staging:
         result = run_search(cfg, bench, progress=not args.no_progress)
         summary = write_run(result, bench, staging, plots=not args.no_plots)
     if args.json:

@@ -20,9 +20,9 @@ RUN_FILES = ("config.yaml", "queries.csv", "pareto.csv", "pareto.json", "summary
 
 def prepare_out_dir(out: Path, force: bool = False) -> Path:
     """Fail fast on an output directory a run could not (or must not) write; see :mod:`naslib_anb.outdir`."""
-    from naslib_anb.outdir import check_output
+    from naslib_anb.outdir import RUN_SIGNATURE, check_output
 
-    return check_output(out, force=force)
+    return check_output(out, force=force, signature=RUN_SIGNATURE)
 
 
 def pareto_frame(result: SearchResult, benchmark: Benchmark):

@@ -68,12 +68,12 @@ class ModelSet:
 
 def save_model_set(models: ModelSet, out_dir: Path, force: bool = False) -> Path:
     """Write atomically: everything goes to ``<out_dir>.partial`` (one writer, locked), then is swapped in."""
-    from naslib_anb.outdir import staged_output
+    from naslib_anb.outdir import MODEL_SIGNATURE, staged_output
 
     out_dir = Path(out_dir)
     if out_dir.exists() and not force:
         raise ConfigError(f"{out_dir} already exists; pass force=True (--force) to replace it")
-    with staged_output(out_dir, force=True) as staging:
+    with staged_output(out_dir, force=True, signature=MODEL_SIGNATURE) as staging:
         write_model_dir(models, staging)
     models.path = out_dir
     return out_dir
