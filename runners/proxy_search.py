@@ -29,7 +29,8 @@ def main(argv=None) -> int:
     p.add_argument("--t-spec", type=float, default=3.0, help="GPU-hours per model (paper: 3)")
     p.add_argument("--tau-target", type=float, default=0.9)
     p.add_argument("--nproc-per-trial", type=int, default=1, help="torchrun processes per model (= GPUs)")
-    p.add_argument("--cpus-per-trial", type=float, default=4)
+    p.add_argument("--cpus-per-trial", type=float, default=None,
+                   help="CPUs per trial (default: min(4, CPUs of this machine))")
     p.add_argument("--gpus-per-trial", type=float, default=0)
     p.add_argument("--max-concurrent", type=int, default=None)
     p.add_argument("--ray-address", default=None, help="existing Ray cluster ('auto' for multi-node)")
@@ -43,7 +44,11 @@ def main(argv=None) -> int:
     from naslib_anb.training.config import load_config, parse_overrides
     from naslib_anb.training.proxy_search import ProxyGrid, ProxySearchSpec, run_proxy_search, select_reference_set
 
+    cpus = args.cpus_per_trial if args.cpus_per_trial is not None else float(min(4, os.cpu_count() or 1))
     try:
+        from naslib_anb.io import ensure_writable_dir
+
+        ensure_writable_dir(args.out)
         ref = load_dataset(args.reference_dir, allow_download=False).unique()
         idx = select_reference_set([r.macs_m for r in ref], [r.params_m for r in ref], args.n_models, args.select_seed)
         over = parse_overrides(args.set)
@@ -53,7 +58,7 @@ def main(argv=None) -> int:
         grid = ProxyGrid.from_dict(read_yaml_mapping(args.grid, "--grid")) if args.grid else ProxyGrid()
         spec = ProxySearchSpec(base.to_dict(), [str(ref[i].arch) for i in idx], [ref[i].val_top1 for i in idx],
                                os.path.abspath(args.out), args.t_spec, args.tau_target, args.nproc_per_trial)
-        summary = run_proxy_search(spec, grid, cpus_per_trial=args.cpus_per_trial, gpus_per_trial=args.gpus_per_trial,
+        summary = run_proxy_search(spec, grid, cpus_per_trial=cpus, gpus_per_trial=args.gpus_per_trial,
                                    max_concurrent=args.max_concurrent, ray_address=args.ray_address,
                                    num_cpus=args.num_cpus)
     except ANBError as exc:

@@ -350,3 +350,43 @@ def test_killing_only_the_runner_stops_its_local_workers(tmp_path):
     finally:
         for pid in _session_pids(p.pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_fit_refuses_fewer_records_than_folds(tmp_path, dataset):
+    recs = tmp_path / "results"
+    recs.mkdir()
+    for r in list(dataset.unique())[:3]:
+        (recs / f"{r.name}.json").write_text(json.dumps(r.to_json()))
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    r = subprocess.run([sys.executable, "-m", "naslib_anb.cli.main", "fit", "--data", str(recs), "--split", "all",
+                        "--targets", "val_top1", "--members", "2", "--folds", "5", "--threads", "1",
+                        "--out", str(tmp_path / "fitted")], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr[-2000:]
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--folds 5 needs at least 5 records" in lines[0] and "gives 3" in lines[0]
+    assert "valid: --folds 2..3" in lines[0] and not (tmp_path / "fitted").exists()
+
+
+@pytest.mark.parametrize("argv, msg", [
+    (["--status", "--out", "/nonexistent"], "'/nonexistent' is not a results directory"),
+    (["--n", "2", "--chunk-size", "0"], "chunk_size is 0; valid: an int >= 1"),
+    (["--n", "-3"], "n is -3; valid: an int >= 1"),
+    (["--n", "2", "--max-retries", "-1"], "max_retries is -1; valid: an int >= 0"),
+    (["--n", "2", "--nproc", "0"], "nproc is 0; valid: an int >= 1"),
+    (["--n", "2", "--executor", "local", "--no-wait"], "needs executor 'slurm'"),
+    (["--n", "2", "--executor", "pbs"], "unknown name 'pbs'; valid: 'slurm', 'local', 'debug', 'inline'"),
+    (["--n", "2", "--set", "amp=maybe"], "amp is 'maybe'; valid: true or false"),
+])
+def test_collect_runner_bad_inputs_give_one_clear_line(tmp_path, capsys, argv, msg):
+    if "--out" not in argv:
+        argv = argv + ["--out", str(tmp_path / "out")]
+    assert _load_runner().main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and msg in err[0], err
+    assert not (tmp_path / "out" / "plan.json").exists()  # refused before anything is planned
+
+
+def test_collect_runner_unwritable_out(capsys):
+    assert _load_runner().main(["--n", "2", "--out", "/proc/no/such/dir"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--out '/proc/no/such/dir' is not a writable directory" in err[0]

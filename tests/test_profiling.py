@@ -313,3 +313,109 @@ def test_failure_injection_env_var(tmp_path, monkeypatch):
     monkeypatch.setenv(FAIL_ENV, ents[1].key)
     res = run_sweep(ents, tiny_cfg(isolate=False), tmp_path, progress=False)
     assert res.failed == [ents[1].key] and res.measured == [ents[0].key]
+
+
+# -- runner cases: one clear line, exit 2 --------------------------------------------------------
+def test_profile_runner_bad_inputs_give_one_clear_line(tmp_path, capsys):
+    torch = pytest.importorskip("torch")
+    from naslib_anb.cli.profile_cmd import main
+
+    run = ["run", "--archs", str(TINY), "--no-progress", "--no-isolate", "--device", "cpu", "--precision", "fp32",
+           "--resolution", "32", "--batch-size", "2", "--iters", "1", "--repeats", "1"]
+    cases = [(run + ["--out", "/proc/no/such/dir", "--measure", "throughput"], "not a writable directory"),
+             (run + ["--out", str(tmp_path / "e"), "--measure", "energy", "--config",
+                     str(REPO / "configs" / "profile" / "smoke.yaml")], None)]
+    if not torch.cuda.is_available():
+        cases.append((["run", "--archs", "b0", "--device", "cuda", "--out", str(tmp_path / "g"), "--no-progress"],
+                      "CUDA device 'cuda' is not available"))
+    for argv, msg in cases:
+        if msg is None:  # energy on CPU: RAPL here or not
+            from naslib_anb.profiling.rapl import RaplPackages
+
+            try:
+                RaplPackages()
+                continue  # this machine has readable RAPL: measured, covered below with a counter tree
+            except DeviceUnavailableError:
+                msg = "CPU package energy (RAPL) is not available"
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and msg in err[0] and ("valid" in err[0] or "use --device cpu" in err[0]), err
+    assert not (tmp_path / "e").exists() or not list((tmp_path / "e").glob("*.json"))  # no all-null records
+
+    pytest.importorskip("onnx")
+    existing = tmp_path / "existing.csv"
+    existing.write_text("keep me")
+    for out, msg in ((tmp_path, "is a directory"), (existing, "already exists"),
+                     (Path("/proc/no/such/x.onnx"), "not a writable directory")):
+        assert main(["export-onnx", str(TINY), "--out", str(out), "--resolution", "32"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and msg in err[0]
+    assert existing.read_text() == "keep me"  # never overwritten
+
+
+def _fake_rapl(root: Path, packages=((1000, 2**32 - 1),)) -> Path:
+    for i, (energy, top) in enumerate(packages):
+        z = root / f"intel-rapl:{i}"
+        (z / f"intel-rapl:{i}:0").mkdir(parents=True)  # a core sub-zone: not a package, ignored
+        (z / "name").write_text(f"package-{i}\n")
+        (z / "energy_uj").write_text(f"{energy}\n")
+        (z / "max_energy_range_uj").write_text(f"{top}\n")
+    return root
+
+
+def test_rapl_counters_are_read_summed_and_unwrapped(tmp_path):
+    from naslib_anb.profiling.rapl import RaplPackages
+
+    root = _fake_rapl(tmp_path / "powercap", ((5_000_000, 10_000_000), (1_000, 10_000_000)))
+    rapl = RaplPackages(root)
+    assert rapl.names == ["package-0", "package-1"] and rapl.read_uj() == [5_000_000, 1_000]
+    # package 0 wrapped (9.5 J -> 0.5 J on a 10 J counter): 1.0 J + 1 uJ; package 1: +2 J
+    assert rapl.joules([9_500_000, 1_000], [499_999, 2_001_000]) == pytest.approx(1.0 + 2.0)
+    with pytest.raises(DeviceUnavailableError, match="no intel-rapl:N package zone"):
+        RaplPackages(tmp_path)
+    with pytest.raises(DeviceUnavailableError, match="does not exist"):
+        RaplPackages(tmp_path / "nope")
+
+
+def test_cpu_energy_through_rapl_with_a_batch_size_sweep(tmp_path):
+    """--measure energy on CPU reads the package counters (here a powercap tree), gross and net per
+    image, at the throughput batch and over a batch ladder 1, 2, 4."""
+    pytest.importorskip("torch")
+    from naslib_anb.profiling.energy import batch_ladder
+
+    assert batch_ladder(512) == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] and batch_ladder(6) == [1, 2, 4, 6]
+    root = _fake_rapl(tmp_path / "powercap")
+    cfg = tiny_cfg(measure=("throughput", "energy"), isolate=False, rapl_root=str(root), energy_window_s=0.05,
+                   energy_repeats=1, idle_window_s=0.05, energy_sweep=True, energy_max_batch=4)
+    res = run_sweep([Entry(TINY)], cfg, tmp_path / "out", progress=False)
+    assert res.measured == [str(TINY)]
+    rec = read_records(tmp_path / "out")[0]
+    e = rec.energy
+    assert e["method"] == "rapl_package_energy_counter" and e["batch_size"] == 2
+    assert all(math.isfinite(e[k]) for k in ("gross_j_per_image_mean", "net_j_per_image_mean", "idle_power_w"))
+    assert e["sweep"]["batch_sizes"] == [1, 2, 4] and e["sweep"]["largest_batch"] == 4
+    assert [p["batch_size"] for p in e["sweep"]["points"]] == [1, 2, 4]
+    assert rec.environment["idle_baseline"]["method"] == "rapl_package_energy_counter"
+
+
+def test_upstream_protocol_on_real_images_is_recorded(tmp_path):
+    """protocol upstream: validation images, one untimed pass, `repeats` timed passes of full batches;
+    the protocol is in every record and a directory never mixes protocols."""
+    pytest.importorskip("torchvision")
+    from naslib_anb.training import make_image_folder
+
+    imgs = make_image_folder(tmp_path / "imgs", num_classes=2, train_per_class=1, val_per_class=5)
+    with pytest.raises(ConfigError, match="val_data"):
+        tiny_cfg(protocol="upstream")
+    cfg = tiny_cfg(protocol="upstream", val_data=str(imgs), batch_size=4, repeats=3, isolate=False,
+                   measure=("throughput",))
+    res = run_sweep([Entry(TINY)], cfg, tmp_path / "out", progress=False)
+    assert res.measured == [str(TINY)]
+    doc = json.loads((tmp_path / "out" / f"{TINY}.json").read_text())
+    t = doc["profiling"]["throughput"]
+    assert doc["profiling"]["protocol"] == "upstream" and doc["profiling"]["config"]["protocol"] == "upstream"
+    assert t["method"] == "perf_counter_upstream" and t["iters"] == 2 and len(t["repeats"]) == 3  # 10 images // 4
+    with pytest.raises(ConfigError, match="protocol"):
+        run_sweep([Entry(TINY), three_archs()[1]], tiny_cfg(isolate=False), tmp_path / "out", progress=False)
+    with pytest.raises(ConfigError, match="fewer than one batch"):
+        run_sweep([Entry(TINY)], cfg.replace(batch_size=64), tmp_path / "out2", progress=False)

@@ -139,3 +139,26 @@ def test_kendall_tau_nan_policy():
     assert kendall_tau([1.0, float("nan"), 3.0, 2.0], [1.0, 5.0, 3.0, 2.0]) == pytest.approx(1.0)
     assert math.isnan(kendall_tau([1.0], [2.0])) and math.isnan(kendall_tau([1.0, np.inf], [1.0, 2.0]))
     assert kendall_tau([5.0, 5.0, 5.0], [1.0, 2.0, 3.0]) == 0.0
+
+
+def test_bad_t_spec_and_trial_resources_are_refused_with_one_line(tmp_path, capsys):
+    """--t-spec -1 would make every trial fail; more CPUs per trial than the cluster has would wait
+    forever (the old default of 4 on a 2-core machine): both are refused up front."""
+    from naslib_anb.training.proxy_search import ProxySearchSpec, check_trial_resources
+
+    for bad in (-1.0, 0.0, float("nan")):
+        with pytest.raises(ConfigError, match="t_spec .*valid: a number > 0"):
+            ProxySearchSpec({}, ["a", "b"], [1.0, 2.0], str(tmp_path), t_spec_gpu_h=bad)
+    with pytest.raises(ConfigError, match=r"cpus_per_trial is 4 but the Ray cluster has 2 CPUs.*valid: at most 2"):
+        check_trial_resources(4, 0, {"CPU": 2.0})
+    with pytest.raises(ConfigError, match="gpus_per_trial is 1 but the Ray cluster has 0 GPUs"):
+        check_trial_resources(1, 1, {"CPU": 2.0})
+    check_trial_resources(2, 0, {"CPU": 2.0})  # fits: no error
+    import importlib.util
+
+    sp = importlib.util.spec_from_file_location("proxy_runner", REPO / "runners" / "proxy_search.py")
+    runner = importlib.util.module_from_spec(sp)
+    sp.loader.exec_module(runner)
+    assert runner.main(["--reference-dir", str(tmp_path), "--out", "/proc/no/such/dir"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a writable directory" in err[0]

@@ -240,3 +240,62 @@ def test_resume_and_finished_run_refuse_another_recipe(image_root, tmp_path):
     res = train_arch(cfg, ARCH, done)
     assert res.val_top1 == 50.0 and res.world_size == 4 and res.global_batch == 32
     assert not (done / "config.yaml").exists()
+
+
+def test_prepare_writes_the_dataset_as_upstream_saw_it(tmp_path):
+    """Longest side <= max_side (never enlarged), JPEG at the given quality for the compressed share,
+    lossless PNG for the rest, file lists with ImageFolder's labels; a rerun skips finished images."""
+    pytest.importorskip("PIL")
+    from PIL import Image
+
+    from naslib_anb.training import make_image_folder
+    from naslib_anb.training.prepare import PrepareSpec, prepare_dataset
+
+    src = make_image_folder(tmp_path / "src", num_classes=3, train_per_class=6, val_per_class=2, size=(40, 300))
+    spec = PrepareSpec(max_side=100, jpeg_quality=90, compress_probability=0.5, seed=1)
+    out = prepare_dataset(src, tmp_path / "prep", spec)
+    assert out["splits"]["train"]["images"] == 18 and 0 < out["splits"]["train"]["jpeg"] < 18
+    lines = (tmp_path / "prep" / "train_files.txt").read_text().split("\n")[:-1]
+    assert len(lines) == 18
+    for line in lines:
+        rel, label = line.rsplit(" ", 1)
+        f = tmp_path / "prep" / "train" / rel
+        orig = next((src / "train" / Path(rel).parent).glob(Path(rel).stem + ".*"))
+        with Image.open(f) as im, Image.open(orig) as o:
+            assert max(im.size) == min(100, max(o.size))  # shrunk to the max side, small ones kept
+            assert im.format == ("JPEG" if f.suffix == ".jpg" else "PNG")
+        assert int(label) == int(Path(rel).parent.name[-3:])  # class_000 -> 0, sorted as ImageFolder
+    stamp = {p: p.stat().st_mtime_ns for p in (tmp_path / "prep").rglob("*.jpg")}
+    prepare_dataset(src, tmp_path / "prep", spec)  # resumable: nothing rewritten
+    assert stamp == {p: p.stat().st_mtime_ns for p in (tmp_path / "prep").rglob("*.jpg")}
+    with pytest.raises(ConfigError, match="jpeg_quality"):
+        PrepareSpec(jpeg_quality=0)
+
+
+def test_dali_loader_trains_p_star_on_cpu(tmp_path):
+    """loader: dali (CPU pipeline here): p*'s progressive resizing per epoch, labels as ImageFolder's,
+    every validation image once; recipes with timm-only augmentation are refused."""
+    pytest.importorskip("nvidia.dali")
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    from naslib_anb.training import dali as DD
+    from naslib_anb.training import make_image_folder, train_arch
+    from naslib_anb.training.prepare import PrepareSpec, prepare_dataset
+
+    src = make_image_folder(tmp_path / "src", num_classes=4, train_per_class=8, val_per_class=3, size=(40, 120))
+    prep = prepare_dataset(src, tmp_path / "prep", PrepareSpec(max_side=64))
+    assert prep["splits"]["val"]["images"] == 12
+    cfg = load_config(TINY, {"data_dir": str(tmp_path / "prep"), "loader": "dali", "epochs": 3, "start_ramp": 0,
+                             "end_ramp": 2, "val_last_epochs": 1})
+    for epoch in range(3):
+        res = resolution_at(cfg, epoch)
+        batches = list(DD.train_loader(cfg, epoch, res, 0, 1, torch.device("cpu")))
+        assert len(batches) == 4 and all(x.shape == (8, 3, res, res) for x, _ in batches)
+    labels = sorted(int(v) for _, y in DD.val_loader(cfg, 0, 1, torch.device("cpu")) for v in y)
+    assert labels == sorted([0, 1, 2, 3] * 3)
+    res = train_arch(cfg, ARCH, tmp_path / "run")
+    curve = json.loads((tmp_path / "run" / "curve.json").read_text())["epochs"]
+    expected = [resolution_at(cfg, e) for e in range(3)]
+    assert [e["resolution"] for e in curve] == expected == [32, 32, 48] and res.val_top1 is not None
+    with pytest.raises(ConfigError, match="loader 'torchvision'"):
+        train_arch(cfg.replace(auto_augment="rand-m9-mstd0.5"), ARCH, tmp_path / "run2")

@@ -76,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         trainval, test = list(ds.unique()), []
         split_info = {"name": "all", "records": len(trainval)}
+    if len(trainval) < cfg.n_folds:  # KFold would fail deep inside scikit-learn
+        raise ConfigError(f"--folds {cfg.n_folds} needs at least {cfg.n_folds} records to fit on, but "
+                          f"{args.profiles or args.data or 'the dataset'} gives {len(trainval)}; valid: --folds 2..{max(len(trainval), 2)} "
+                          "with at least 2 records, or more records")
     # staged in <out>.partial under a lock: finished targets survive a kill and a rerun resumes them
     with staged_output(args.out, force=True, resume=True, signature=MODEL_SIGNATURE) as staging:
         models = fit_model_set(trainval, cfg, split_info=split_info, resume_dir=staging)

@@ -47,6 +47,10 @@ def add_parser(sub: Any) -> None:
     h.add_argument("--energy-window-s", type=float, help="seconds per energy window")
     h.add_argument("--energy-repeats", type=int, help="energy windows per architecture")
     h.add_argument("--idle-window-s", type=float)
+    h.add_argument("--protocol", help="synthetic | upstream (real validation images, full warm-up pass)")
+    h.add_argument("--val-data", help="ImageFolder of validation images (protocol upstream)")
+    h.add_argument("--energy-sweep", action="store_true", default=None,
+                   help="energy also at batch 1, 2, 4, ... up to the largest that fits")
     h.add_argument("--group-size", type=int, help="architectures per worker process")
     h.add_argument("--no-isolate", action="store_true", help="measure in this process (debugging)")
     r.add_argument("--no-progress", action="store_true")
@@ -119,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         "latency_iters": args.latency_iters, "warmup_iters": args.warmup_iters,
         "latency_warmup_iters": args.latency_warmup_iters, "repeats": args.repeats,
         "threads": args.threads, "energy_window_s": args.energy_window_s, "energy_repeats": args.energy_repeats, "idle_window_s": args.idle_window_s,
+        "protocol": args.protocol, "val_data": args.val_data, "energy_sweep": args.energy_sweep,
         "group_size": args.group_size,
         "measure": tuple(m.strip() for m in args.measure.split(",") if m.strip()) if args.measure else None,
         "isolate": False if args.no_isolate else None,

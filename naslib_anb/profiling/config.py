@@ -17,6 +17,7 @@ from naslib_anb.io import read_yaml_mapping
 PRECISIONS = ("fp32", "fp16", "bf16")
 MEASUREMENTS = ("throughput", "latency", "energy")
 FAIL_MODES = ("raise", "exit", "oom")
+PROTOCOLS = ("synthetic", "upstream")
 _DEVICE = re.compile(r"^(cpu|cuda(:\d+)?)$")
 _LABEL = re.compile(r"^[a-z0-9][a-z0-9]*$")
 
@@ -30,6 +31,14 @@ class ProfileConfig:
     untimed ones; mean/std are taken over the ``repeats`` repeat-level values.
     """
 
+    #: "synthetic": ``iters`` timed batches of one random tensor after ``warmup_iters``;
+    #: "upstream": upstream's GPU protocol: the validation images of ``val_data`` (centre crop
+    #: ``val_crop_ratio`` resized to ``resolution``), one full untimed pass over them, then
+    #: ``repeats`` timed passes; each batch's forward pass is timed alone
+    protocol: str = "synthetic"
+    val_data: Optional[str] = None  #: ImageFolder of validation images (its val/ split if it has one)
+    val_crop_ratio: float = 224 / 256
+    val_max_images: Optional[int] = None  #: cap on the validation images (None: all of them)
     device: str = "cuda"
     label: Optional[str] = None  # device name in target keys, e.g. "h100" -> throughput_h100
     precision: str = "fp16"
@@ -47,6 +56,9 @@ class ProfileConfig:
     energy_window_s: float = 5.0
     energy_repeats: int = 2
     idle_window_s: float = 3.0
+    energy_sweep: bool = False  #: also measure energy at batch 1, 2, 4, ... up to the largest that fits
+    energy_max_batch: int = 1024  #: top of the sweep (CUDA out-of-memory ends it earlier)
+    rapl_root: str = "/sys/class/powercap"  #: where the CPU package counters (RAPL) live
     cudnn_benchmark: bool = True
     activation: str = "relu"
     num_classes: int = 1000
@@ -66,10 +78,24 @@ class ProfileConfig:
             raise bad("label", "must be lower-case letters/digits only (it becomes a target name)")
         if self.precision not in PRECISIONS:
             raise bad("precision", f"is not one of {PRECISIONS}")
+        if self.protocol not in PROTOCOLS:
+            raise ConfigError(f"profile config: protocol={self.protocol!r}; valid: {PROTOCOLS}")
+        if self.protocol == "upstream":
+            if not self.val_data or not Path(str(self.val_data)).is_dir():
+                raise ConfigError(f"profile config: protocol 'upstream' needs val_data, an ImageFolder of validation "
+                                  f"images; got {self.val_data!r} (valid: an existing directory)")
+        if not isinstance(self.val_crop_ratio, (int, float)) or not 0 < self.val_crop_ratio <= 1:
+            raise bad("val_crop_ratio", "must be in (0, 1]")
+        if self.val_max_images is not None and (isinstance(self.val_max_images, bool)
+                                                or not isinstance(self.val_max_images, int) or self.val_max_images < 1):
+            raise bad("val_max_images", "must be null or a positive integer")
+        for name in ("energy_sweep", "channels_last", "cudnn_benchmark", "isolate"):
+            if not isinstance(getattr(self, name), bool):
+                raise bad(name, "must be true or false")
         if self.device == "cpu" and self.precision == "fp16":
             raise bad("precision", "fp16 autocast is not supported on CPU; use fp32 or bf16")
         for name in ("resolution", "batch_size", "latency_batch_size", "iters", "latency_iters",
-                     "repeats", "threads", "energy_repeats", "group_size", "num_classes"):
+                     "repeats", "threads", "energy_repeats", "group_size", "num_classes", "energy_max_batch"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise bad(name, "must be a positive integer")
@@ -146,4 +172,4 @@ def device_label(device_name: str) -> str:
     return slug[:24] or "device"
 
 
-__all__ = ["ProfileConfig", "load_config", "device_label", "PRECISIONS", "MEASUREMENTS", "FAIL_MODES"]
+__all__ = ["ProfileConfig", "load_config", "device_label", "PRECISIONS", "MEASUREMENTS", "FAIL_MODES", "PROTOCOLS"]

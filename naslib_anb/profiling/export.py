@@ -31,6 +31,14 @@ def export_onnx(arch: Any, path: str | Path, resolution: int = 224, batch_size: 
     from naslib_anb.profiling.worker import load_factory
 
     arch = Arch.parse(arch)
+    target = Path(path)
+    if target.is_dir():
+        raise ConfigError(f"--out {str(target)!r} is a directory; valid: a new file path, e.g. {str(target / 'model.onnx')!r}")
+    if target.exists() or target.is_symlink():
+        raise ConfigError(f"--out {str(target)!r} already exists and is never overwritten; valid: a new file path")
+    from naslib_anb.io import ensure_writable_dir
+
+    ensure_writable_dir(target.parent)
     if resolution < 16 or batch_size < 1:
         raise ConfigError(f"export_onnx: resolution={resolution!r} (>= 16) / batch_size={batch_size!r} (>= 1)")
     factory = load_factory(model_factory or "naslib_anb.models:build_model")

@@ -89,7 +89,7 @@ class ProfileRecord:
         doc["platform_perf"].update(self.perf_entries())
         doc["profiling"] = {
             "schema": SCHEMA, "device": self.label, "arch": self.arch, "name": self.name,
-            "status": self.status, "error": self.error, "source": self.source,
+            "protocol": self.config.get("protocol", "synthetic"), "status": self.status, "error": self.error, "source": self.source,
             "throughput": self.throughput, "latency": self.latency, "energy": self.energy,
             "environment": self.environment, "config": self.config,
             "started_at": self.started_at, "duration_s": self.duration_s, "attempts": self.attempts,
@@ -119,10 +119,12 @@ class ProfileRecord:
         nan = math.nan
         return {
             "arch": self.arch, "device": self.label, "status": self.status,
+            "protocol": self.config.get("protocol", "synthetic"),
             "throughput_mean": t.get("throughput_mean", nan), "throughput_std": t.get("throughput_std", nan),
             "latency_ms_mean": lat.get("latency_mean", nan), "latency_ms_std": lat.get("latency_std", nan),
             "energy_gross_j_per_image": e.get("gross_j_per_image_mean", nan),
             "energy_net_j_per_image": e.get("net_j_per_image_mean", nan),
+            "cpu_energy_gross_j_per_image": (e.get("cpu_package") or {}).get("gross_j_per_image_mean", nan),
             "idle_power_w": e.get("idle_power_w", nan), "mean_power_w": e.get("mean_power_w", nan),
             "error": (self.error or {}).get("message"),
             "precision": self.environment.get("precision"), "resolution": self.environment.get("resolution"),

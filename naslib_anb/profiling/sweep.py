@@ -29,13 +29,13 @@ from naslib_anb.io import atomic_write_json
 from naslib_anb.profiling.config import ProfileConfig
 from naslib_anb.profiling.manifest import Entry
 from naslib_anb.profiling.records import ProfileRecord, now_iso
-from naslib_anb.profiling.worker import check_device, measure_group
+from naslib_anb.profiling.worker import check_device, check_energy, measure_group
 
 log = logging.getLogger(__name__)
 
 #: Config fields that define the protocol; records under different values are not mixed. ``label``
 #: is the resolved device label (e.g. "h100" vs "h200"), so two GPU models never share a directory.
-PROTOCOL_FIELDS = ("device", "label", "precision", "channels_last", "resolution", "batch_size",
+PROTOCOL_FIELDS = ("protocol", "device", "label", "precision", "channels_last", "resolution", "batch_size",
                    "latency_batch_size", "threads", "activation", "model_factory", "num_classes")
 
 
@@ -95,8 +95,15 @@ def run_sweep(entries: Sequence[Entry], cfg: ProfileConfig, out_dir: str | Path,
     ``bases`` maps arch strings to dataset JSON objects whose fields are copied into the
     record (accuracy, upstream device values) for architectures that are in the dataset.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from naslib_anb.io import ensure_writable_dir
+
+    check_device(cfg)  # before anything touches CUDA: a missing GPU is one clear error, not a traceback
+    check_energy(cfg)  # energy asked for but no counter: an error, not records with null energy
+    if cfg.protocol == "upstream" and ("throughput" in cfg.measure or "energy" in cfg.measure):
+        from naslib_anb.profiling.timing import upstream_batches
+
+        upstream_batches(cfg)  # an unreadable or too small validation set: one error, not N failed records
+    out = ensure_writable_dir(out_dir)
     bases = dict(bases or {})
     result = SweepResult(out)
     if cfg.label is None:  # resolved before the protocol check, so the label is part of it
@@ -121,7 +128,6 @@ def run_sweep(entries: Sequence[Entry], cfg: ProfileConfig, out_dir: str | Path,
     atomic_write_json(log_path, run_log)
     if not todo:
         return result
-    check_device(cfg)
     cfg_dict = cfg.to_dict()
 
     def item(e: Entry, attempt: int) -> tuple[str, Optional[str], Any, int]:

@@ -159,6 +159,77 @@ def time_forward(model: Callable, cfg: ProfileConfig, batch: int, iters: int, wa
     return Timing(batch, iters, warmup, tuple(tuple(r) for r in raw), method)
 
 
+def upstream_batches(cfg: ProfileConfig) -> Any:
+    """A loader over ``cfg.val_data`` as upstream's validation loader saw it: centre crop of ratio
+    ``val_crop_ratio`` resized to ``resolution`` px, ImageNet-normalised, full batches only (so
+    upstream's n_batches x batch / time and images / time agree)."""
+    from pathlib import Path
+
+    import torch
+    from torch.utils.data import DataLoader, Subset
+    from torchvision import transforms as T
+    from torchvision.datasets import ImageFolder
+
+    from naslib_anb.errors import ConfigError
+    from naslib_anb.training.data import MEAN, STD
+
+    root = Path(str(cfg.val_data))
+    root = root / "val" if (root / "val").is_dir() else root
+    tf = T.Compose([T.Resize(int(round(cfg.resolution / cfg.val_crop_ratio)), antialias=True),
+                    T.CenterCrop(cfg.resolution), T.ToTensor(), T.Normalize(MEAN, STD)])
+    try:
+        ds = ImageFolder(str(root), transform=tf)
+    except (FileNotFoundError, OSError) as exc:
+        raise ConfigError(f"val_data {str(root)!r} is not an ImageFolder of images ({exc})") from None
+    if cfg.val_max_images is not None:
+        ds = Subset(ds, range(min(len(ds), cfg.val_max_images)))
+    if len(ds) < cfg.batch_size:
+        raise ConfigError(f"val_data {str(root)!r} has {len(ds)} images, fewer than one batch of {cfg.batch_size}; "
+                          "valid: a smaller --batch-size or more images")
+    return DataLoader(ds, batch_size=cfg.batch_size, shuffle=False, drop_last=True,
+                      num_workers=min(8, cfg.threads), pin_memory=cfg.is_cuda,
+                      generator=torch.Generator().manual_seed(0))
+
+
+def time_upstream(model: Callable, cfg: ProfileConfig, loader: Any = None) -> Timing:
+    """Upstream's GPU throughput protocol: one untimed pass over the validation set, then
+    ``repeats`` timed passes; only each batch's forward pass is timed (CUDA events on GPU)."""
+    import torch
+
+    loader = loader if loader is not None else upstream_batches(cfg)
+
+    def to_dev(x: Any) -> Any:
+        x = x.to(cfg.device, non_blocking=True)
+        return x.contiguous(memory_format=torch.channels_last) if cfg.channels_last else x
+
+    if cfg.is_cuda:
+        torch.backends.cudnn.benchmark = cfg.cudnn_benchmark
+    raw: list[list[float]] = []
+    with torch.inference_mode(), autocast(cfg):
+        for x, _ in loader:  # warm-up: one full pass
+            model(to_dev(x))
+        for _ in range(cfg.repeats):
+            times = []
+            for x, _ in loader:
+                x = to_dev(x)
+                if cfg.is_cuda:
+                    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                    torch.cuda.synchronize(cfg.device)
+                    start.record()
+                    model(x)
+                    end.record()
+                    end.synchronize()
+                    times.append(float(start.elapsed_time(end)))
+                else:
+                    t0 = time.perf_counter()
+                    model(x)
+                    times.append((time.perf_counter() - t0) * 1e3)
+            raw.append(times)
+    n = len(raw[0])
+    return Timing(cfg.batch_size, n, n, tuple(tuple(r) for r in raw),
+                  "cuda_events_upstream" if cfg.is_cuda else "perf_counter_upstream")
+
+
 def set_threads(n: int) -> None:
     """Fix the intra-op thread count (CPU results depend on it; it is recorded)."""
     import torch
@@ -170,4 +241,4 @@ def set_threads(n: int) -> None:
         pass
 
 
-__all__ = ["Timing", "time_forward", "prepare_model", "make_input", "autocast", "set_threads"]
+__all__ = ["Timing", "time_forward", "time_upstream", "upstream_batches", "prepare_model", "make_input", "autocast", "set_threads"]

@@ -72,9 +72,25 @@ def check_device(cfg: ProfileConfig) -> None:
                                          f"only {torch.cuda.device_count()} device(s) visible")
 
 
+def check_energy(cfg: ProfileConfig) -> None:
+    """With energy in ``measure``, the device's counter must be readable: NVML on a GPU, RAPL on a CPU."""
+    if "energy" not in cfg.measure:
+        return
+    if cfg.is_cuda:
+        import torch
+
+        from naslib_anb.profiling.energy import NvmlDevice
+
+        NvmlDevice(torch.device(cfg.device).index or 0).close()
+    else:
+        from naslib_anb.profiling.rapl import RaplPackages
+
+        RaplPackages(cfg.rapl_root)
+
+
 def _measure_one(model_fn: Callable[[], Any], arch: str, cfg: ProfileConfig, rec: ProfileRecord,
-                 nvml: Any, idle_w: Optional[float]) -> None:
-    from naslib_anb.profiling.timing import make_input, prepare_model, time_forward
+                 meter: Any, idle_w: Optional[float], side: Optional[dict[str, tuple[Any, float]]] = None) -> None:
+    from naslib_anb.profiling.timing import make_input, prepare_model, time_forward, time_upstream
 
     stage = "build"
     try:
@@ -86,7 +102,10 @@ def _measure_one(model_fn: Callable[[], Any], arch: str, cfg: ProfileConfig, rec
         if "throughput" in cfg.measure or "energy" in cfg.measure:
             stage = "throughput"
             x = make_input(cfg, cfg.batch_size)
-            t = time_forward(model, cfg, cfg.batch_size, cfg.iters, cfg.warmup_iters, x=x)
+            if cfg.protocol == "upstream":
+                t = time_upstream(model, cfg)
+            else:
+                t = time_forward(model, cfg, cfg.batch_size, cfg.iters, cfg.warmup_iters, x=x)
             if "throughput" in cfg.measure:
                 rec.throughput = t.throughput_summary()
             thr_est = t.throughput_summary()["throughput_mean"]
@@ -94,11 +113,14 @@ def _measure_one(model_fn: Callable[[], Any], arch: str, cfg: ProfileConfig, rec
             stage = "latency"
             t = time_forward(model, cfg, cfg.latency_batch_size, cfg.latency_iters, cfg.latency_warmup_iters)
             rec.latency = t.latency_summary()
-        if "energy" in cfg.measure and nvml is not None and idle_w is not None:
-            from naslib_anb.profiling.energy import measure_energy
+        if "energy" in cfg.measure and meter is not None and idle_w is not None:
+            from naslib_anb.profiling.energy import energy_sweep, measure_energy
 
             stage = "energy"
-            rec.energy = measure_energy(model, x, cfg, nvml, idle_w, thr_est)
+            rec.energy = measure_energy(model, x, cfg, meter, idle_w, thr_est, side)
+            if cfg.energy_sweep:
+                stage = "energy_sweep"
+                rec.energy["sweep"] = energy_sweep(model, cfg, meter, idle_w, side)
         rec.status = "ok"
     except Exception as exc:  # noqa: BLE001 - a failing model is data, not a crash
         rec.status = "error"
@@ -120,22 +142,30 @@ def measure_group(cfg_dict: Mapping[str, Any], items: Sequence[tuple[str, Option
     cfg = ProfileConfig.from_dict(cfg_dict)
     set_threads(cfg.threads)
     check_device(cfg)
-    nvml, idle, energy_note = None, None, None
+    nvml, meter, idle, energy_note, side = None, None, None, None, {}
     if cfg.is_cuda:
         torch.cuda.set_device(torch.device(cfg.device).index or 0)
         torch.cuda.init()
     if "energy" in cfg.measure:
-        if cfg.is_cuda:
-            from naslib_anb.profiling.energy import measure_idle, open_nvml
+        from naslib_anb.profiling.energy import measure_idle, open_nvml
+        from naslib_anb.profiling.rapl import RaplPackages
 
-            try:
-                nvml = open_nvml(cfg)
-                idle = measure_idle(nvml, cfg.idle_window_s, lambda: torch.cuda.synchronize(cfg.device))
-            except DeviceUnavailableError as exc:
-                energy_note = str(exc)
-                nvml = None
-        else:
-            energy_note = "energy is measured on CUDA devices only (NVML)"
+        sync = (lambda: torch.cuda.synchronize(cfg.device)) if cfg.is_cuda else (lambda: None)
+        cpu = None
+        try:
+            cpu = RaplPackages(cfg.rapl_root)
+        except DeviceUnavailableError as exc:
+            energy_note = str(exc)
+        try:
+            meter = nvml = open_nvml(cfg) if cfg.is_cuda else None
+            meter = meter if cfg.is_cuda else cpu
+            if meter is not None:
+                idle = measure_idle(meter, cfg.idle_window_s, sync)
+            if cfg.is_cuda and cpu is not None:  # CPU package energy beside the GPU's
+                side["cpu_package"] = (cpu, measure_idle(cpu, cfg.idle_window_s, sync)["idle_power_w"])
+        except DeviceUnavailableError as exc:
+            energy_note = str(exc)
+            nvml = meter = None
     env = capture_environment(cfg, nvml)
     if energy_note:
         env["energy_unavailable"] = energy_note
@@ -153,7 +183,7 @@ def measure_group(cfg_dict: Mapping[str, Any], items: Sequence[tuple[str, Option
                 return factory(arch, activation=cfg.activation, num_classes=cfg.num_classes,
                                drop_rate=0.0, drop_path_rate=0.0)
 
-            _measure_one(build, arch, cfg, rec, nvml, None if idle is None else idle["idle_power_w"])
+            _measure_one(build, arch, cfg, rec, meter, None if idle is None else idle["idle_power_w"], side)
             rec.duration_s = time.perf_counter() - t0
             atomic_write_json(Path(out_dir) / f"{rec.arch}.json", rec.to_json(base))
             statuses.append(rec.status)

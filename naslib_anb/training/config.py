@@ -16,7 +16,7 @@ from naslib_anb.io import parse_key_values, read_yaml_mapping
 
 OPTIMIZERS = ("sgd", "rmsproptf")
 SCHEDULES = ("triangular", "step")
-LOADERS = ("torchvision",)
+LOADERS = ("torchvision", "dali")
 AMP_DTYPES = ("float16", "bfloat16")
 ACTIVATIONS = ("relu", "silu")
 LR_SCALINGS = ("global_batch", "per_process")
@@ -32,7 +32,7 @@ class TrainConfig:
     data_dir: Optional[str] = None  #: ImageFolder root holding train/ and val/
     train_split: str = "train"
     val_split: str = "val"
-    loader: str = "torchvision"
+    loader: str = "torchvision"  #: "dali": GPU JPEG decoding (naslib_anb.training.dali), p*'s augmentation
     num_workers: int = 8
     batch_size: int = 512  #: per process; the global batch is batch_size * world size
     val_batch_size: int = 128  #: per process

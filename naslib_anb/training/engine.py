@@ -365,14 +365,23 @@ def train_arch(cfg: TrainConfig, arch: Any, out_dir: Any, *, resume: bool = True
     if env.distributed:
         net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[env.device.index] if on_cuda else None)
 
-    train_set = DL.image_folder(cfg, cfg.train_split, None)
-    val_set = DL.image_folder(cfg, cfg.val_split, DL.val_transform(cfg))
-    vloader = DL.val_loader(cfg, val_set, env.rank, world, on_cuda)
+    if cfg.loader == "dali":
+        from naslib_anb.training import dali as DD
+
+        DD.check_dali_recipe(cfg)
+        vloader = DD.val_loader(cfg, env.rank, world, env.device)
+    else:
+        train_set = DL.image_folder(cfg, cfg.train_split, None)
+        val_set = DL.image_folder(cfg, cfg.val_split, DL.val_transform(cfg))
+        vloader = DL.val_loader(cfg, val_set, env.rank, world, on_cuda)
     for epoch in range(start_epoch, cfg.epochs):
         _seed_all(_epoch_seed(cfg, epoch, env.rank))
         res = resolution_at(cfg, epoch)
-        train_set.transform = DL.train_transform(cfg, res)
-        loader = DL.train_loader(cfg, train_set, epoch, env.rank, world, on_cuda)
+        if cfg.loader == "dali":
+            loader = DD.train_loader(cfg, epoch, res, env.rank, world, env.device)
+        else:
+            train_set.transform = DL.train_transform(cfg, res)
+            loader = DL.train_loader(cfg, train_set, epoch, env.rank, world, on_cuda)
         steps = len(loader) if cfg.max_steps_per_epoch is None else min(len(loader), cfg.max_steps_per_epoch)
         net.train()
         if on_cuda:

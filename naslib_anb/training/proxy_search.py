@@ -132,6 +132,16 @@ class ProxySearchSpec:
     min_models_for_stop: int = 3  # no early stopping on a prefix shorter than this
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        t = self.t_spec_gpu_h
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
+            raise ConfigError(f"t_spec (GPU-hours per model) is {t!r}; valid: a number > 0 (paper: 3)")
+        tau = self.tau_target
+        if isinstance(tau, bool) or not isinstance(tau, (int, float)) or math.isnan(tau) or tau < -1:
+            raise ConfigError(f"tau_target is {tau!r}; valid: a number >= -1 (above 1: never stop early)")
+        if isinstance(self.nproc_per_trial, bool) or not isinstance(self.nproc_per_trial, int) or self.nproc_per_trial < 1:
+            raise ConfigError(f"nproc_per_trial is {self.nproc_per_trial!r}; valid: an int >= 1")
+
 
 def candidate_id(c: Mapping[str, int]) -> str:
     return "b{batch_size}_e{epochs}_r{start_ramp}-{end_ramp}_res{min_res}-{max_res}".format(**c)
@@ -233,6 +243,20 @@ def make_stopper(t_spec: float, tau_target: float, min_models: int = 3):
     return cls(t_spec, tau_target, min_models)
 
 
+def check_trial_resources(cpus_per_trial: float, gpus_per_trial: float, available: Mapping[str, float]) -> None:
+    """A trial that asks for more than the Ray cluster has would wait forever: refuse it."""
+    for name, want in (("cpus_per_trial", cpus_per_trial), ("gpus_per_trial", gpus_per_trial)):
+        if isinstance(want, bool) or not isinstance(want, (int, float)) or want < 0 or not math.isfinite(want):
+            raise ConfigError(f"{name} is {want!r}; valid: a number >= 0")
+    if cpus_per_trial <= 0:
+        raise ConfigError(f"cpus_per_trial is {cpus_per_trial!r}; valid: a number > 0")
+    for name, want, key in (("cpus_per_trial", cpus_per_trial, "CPU"), ("gpus_per_trial", gpus_per_trial, "GPU")):
+        have = float(available.get(key, 0.0))
+        if want > have:
+            raise ConfigError(f"{name} is {want!r} but the Ray cluster has {have:g} {key}s, so no trial could "
+                              f"ever start; valid: at most {have:g}")
+
+
 def run_proxy_search(spec: ProxySearchSpec, grid: ProxyGrid, *, cpus_per_trial: float = 1, gpus_per_trial: float = 0,
                      max_concurrent: Optional[int] = None, ray_address: Optional[str] = None,
                      num_cpus: Optional[int] = None) -> dict[str, Any]:
@@ -253,6 +277,12 @@ def run_proxy_search(spec: ProxySearchSpec, grid: ProxyGrid, *, cpus_per_trial: 
         ray.init(address=ray_address, num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
                  configure_logging=False)
         started = True
+    try:
+        check_trial_resources(cpus_per_trial, gpus_per_trial, ray.cluster_resources())
+    except ConfigError:
+        if started:
+            ray.shutdown()
+        raise
     stopper = make_stopper(spec.t_spec_gpu_h, spec.tau_target, spec.min_models_for_stop)
     try:
         tuner = tune.Tuner(
