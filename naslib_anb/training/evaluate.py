@@ -295,13 +295,10 @@ def campaign_status(results_dir: Any, max_retries: Optional[int] = None) -> dict
 def _record_campaign(lay: Layout, cfg: Any, archs: Sequence[str]) -> None:
     camp = _read_json(lay.campaign, None)
     if camp is not None and camp["config"] != cfg.to_dict():
-        from naslib_anb.training.config import TrainConfig
         from naslib_anb.training.engine import _check_same_recipe
 
-        _check_same_recipe(camp["config"], cfg, lay.campaign)  # names the differing recipe keys
-        if TrainConfig.from_dict(camp["config"]).to_dict() != cfg.to_dict():  # only non-recipe fields differ
-            raise ConfigError(f"{lay.campaign}: the training config differs from the one this results directory "
-                              "was started with; use a new results directory")
+        # names the differing recipe keys; paths, workers and logging may change (the new ones are used)
+        _check_same_recipe(camp["config"], cfg, lay.campaign)
     known = list(camp["archs"]) if camp else []
     seen = set(known)
     known += [a for a in archs if not (a in seen or seen.add(a))]
