@@ -10,11 +10,19 @@ from typing import Any, Union
 PathLike = Union[str, os.PathLike]
 
 
+def _file_mode() -> int:
+    """What ``open()`` would give a new file: mkstemp's 0600 would hide results from the group."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write_bytes(path: PathLike, data: bytes) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _file_mode())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

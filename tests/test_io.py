@@ -1,6 +1,8 @@
 """Atomic writes and the shared YAML/KEY=VALUE readers used by every runner's config."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from naslib_anb.errors import ConfigError
@@ -34,3 +36,12 @@ def test_parse_key_values_types_and_errors():
         "epochs": 2, "amp": None, "name": "re", "lr": 0.001}
     with pytest.raises(ConfigError, match="--opt expects KEY=VALUE, got 'epochs'"):
         parse_key_values(["epochs"], "--opt")
+
+
+def test_atomic_write_gives_the_mode_open_would(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = atomic_write_text(tmp_path / "result.json", "{}")
+    finally:
+        os.umask(old)
+    assert (path.stat().st_mode & 0o777) == 0o644
