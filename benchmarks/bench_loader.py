@@ -43,9 +43,7 @@ def write_photos(root: Path, n: int, classes: int = 8, seed: int = 0) -> Path:
     return root
 
 
-def time_torchvision(data: Path, cfg, workers: int, epochs: int) -> float:
-    import torch
-
+def time_torchvision(cfg, epochs: int) -> float:
     from naslib_anb.training import data as DL
 
     ds = DL.image_folder(cfg, "train", DL.train_transform(cfg, cfg.min_res))
@@ -56,7 +54,6 @@ def time_torchvision(data: Path, cfg, workers: int, epochs: int) -> float:
         for x, _ in loader:
             n += len(x)
         best = max(best, n / (time.perf_counter() - t0))
-    del torch
     return best
 
 
@@ -109,7 +106,7 @@ def main(argv=None) -> int:
                              (f"dali ({'gpu' if args.gpu else 'cpu'}), prepared", prep, "dali")):
         cfg = load_config(None, {**common, "data_dir": str(root), "loader": "dali" if kind == "dali" else "torchvision"})
         try:
-            ips = time_torchvision(root, cfg, args.workers, args.epochs) if kind == "tv" else \
+            ips = time_torchvision(cfg, args.epochs) if kind == "tv" else \
                 time_dali(cfg, args.workers, args.epochs, args.gpu)
         except Exception as exc:  # noqa: BLE001 - report a loader that cannot run here, keep the others
             rows.append({"loader": name, "error": repr(exc)[:300]})
