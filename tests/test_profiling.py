@@ -419,3 +419,33 @@ def test_upstream_protocol_on_real_images_is_recorded(tmp_path):
         run_sweep([Entry(TINY), three_archs()[1]], tiny_cfg(isolate=False), tmp_path / "out", progress=False)
     with pytest.raises(ConfigError, match="fewer than one batch"):
         run_sweep([Entry(TINY)], cfg.replace(batch_size=64), tmp_path / "out2", progress=False)
+
+
+def _cuda() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _cuda(), reason="needs a CUDA device")
+def test_gpu_upstream_protocol_and_energy_sweep(tmp_path):
+    """On a GPU: the upstream protocol with CUDA events, NVML energy over a batch ladder that ends at
+    the largest batch that fits (or energy_max_batch), CPU package energy beside it where exposed."""
+    from naslib_anb.training import make_image_folder
+
+    imgs = make_image_folder(tmp_path / "imgs", num_classes=2, train_per_class=1, val_per_class=16)
+    cfg = ProfileConfig(device="cuda", precision="fp16", resolution=64, batch_size=8, repeats=3, isolate=False,
+                        protocol="upstream", val_data=str(imgs), measure=("throughput", "energy"),
+                        energy_window_s=0.5, energy_repeats=1, idle_window_s=0.5, energy_sweep=True,
+                        energy_max_batch=64)
+    res = run_sweep([Entry(TINY)], cfg, tmp_path / "out", progress=False)
+    assert res.measured == [str(TINY)]
+    rec = read_records(tmp_path / "out")[0]
+    assert rec.throughput["method"] == "cuda_events_upstream" and rec.throughput["iters"] == 4
+    sweep = rec.energy["sweep"]
+    assert sweep["batch_sizes"][0] == 1 and sweep["largest_batch"] == sweep["batch_sizes"][-1]
+    assert all(p["gross_j_per_image_mean"] > 0 for p in sweep["points"])
+    assert ("cpu_package" in rec.energy) == ("energy_unavailable" not in rec.environment)
