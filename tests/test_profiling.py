@@ -419,6 +419,13 @@ def test_upstream_protocol_on_real_images_is_recorded(tmp_path):
         run_sweep([Entry(TINY), three_archs()[1]], tiny_cfg(isolate=False), tmp_path / "out", progress=False)
     with pytest.raises(ConfigError, match="fewer than one batch"):
         run_sweep([Entry(TINY)], cfg.replace(batch_size=64), tmp_path / "out2", progress=False)
+    from naslib_anb.cli.profile_cmd import main  # the same through the command line
+
+    assert main(["run", "--archs", str(TINY), "--device", "cpu", "--precision", "fp32", "--resolution", "32",
+                 "--batch-size", "5", "--repeats", "2", "--threads", "1", "--measure", "throughput", "--no-isolate",
+                 "--no-progress", "--protocol", "upstream", "--val-data", str(imgs), "--out", str(tmp_path / "cli")]) == 0
+    doc = json.loads((tmp_path / "cli" / f"{TINY}.json").read_text())
+    assert doc["profiling"]["protocol"] == "upstream" and doc["profiling"]["throughput"]["iters"] == 2
 
 
 def _cuda() -> bool:
