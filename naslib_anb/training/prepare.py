@@ -74,12 +74,16 @@ def prepare_dataset(src: Any, dest: Any, spec: Optional[PrepareSpec] = None, *, 
     src, dest = Path(src), Path(dest)
     if src.resolve() == dest.resolve():
         raise ConfigError(f"dest {str(dest)!r} is the source; valid: a new directory")
+    from naslib_anb.io import ensure_writable_dir
+
+    for split in spec.splits:
+        if not (src / split).is_dir():
+            raise DataError(f"split {str(src / split)!r} does not exist; valid: an ImageFolder root with "
+                            f"{{{','.join(spec.splits)}}}/<class>/<image>")
+    ensure_writable_dir(dest, "dest")
     summary: dict[str, Any] = {"spec": asdict(spec), "splits": {}}
     for split in spec.splits:
         root = src / split
-        if not root.is_dir():
-            raise DataError(f"split {str(root)!r} does not exist; valid: an ImageFolder root with "
-                            f"{', '.join(spec.splits)}/<class>/<image>")
         classes = sorted(d.name for d in root.iterdir() if d.is_dir())
         jobs = []
         for label, c in enumerate(classes):
