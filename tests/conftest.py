@@ -51,3 +51,14 @@ def _isolated_target_registry():
     targets.DEVICES.update(devices)
     targets.TARGETS.clear()
     targets.TARGETS.update(registered)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """List which documented snippets ran and which were skipped (tests/test_docs_snippets.py)."""
+    module = __import__("sys").modules.get("test_docs_snippets")
+    report = getattr(module, "REPORT", None)
+    if not report:
+        return
+    terminalreporter.section("documented snippets")
+    for block_id, status, reason in report:
+        terminalreporter.write_line(f"{status:17s} {block_id}" + (f"  ({reason})" if reason else ""))

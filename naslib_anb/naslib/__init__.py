@@ -53,26 +53,55 @@ def naslib_available() -> bool:
     return spec is not None and spec.origin is not None and spec.origin.endswith("__init__.py")
 
 
-def import_naslib() -> Any:
-    """Apply :mod:`.compat`, import NASLib's trainer, optimizers and evaluator; return ``naslib``.
+#: every NASLib module the adapter and its tests use; importing all of them is the availability test,
+#: because NASLib's top-level package imports fine while, say, ``naslib.predictors`` needs tensorwatch
+IMPORT_CHAIN = (
+    "naslib",
+    "naslib.utils",
+    "naslib.utils.encodings",
+    "naslib.search_spaces",
+    "naslib.search_spaces.core.graph",
+    "naslib.search_spaces.core.query_metrics",
+    "naslib.optimizers",
+    "naslib.optimizers.core.metaclasses",
+    "naslib.predictors",
+    "naslib.predictors.ensemble",
+    "naslib.predictors.zerocost",
+    "naslib.defaults.trainer",
+    "naslib.defaults.predictor_evaluator",
+    "naslib.evaluators.zc_evaluator",
+)
 
-    Raises :class:`NASLibUnavailableError` when NASLib is missing or fails to import.
+
+def import_naslib() -> Any:
+    """Apply :mod:`.compat`, import NASLib's whole chain used here (:data:`IMPORT_CHAIN`); return ``naslib``.
+
+    Raises :class:`NASLibUnavailableError` when NASLib or any module of that chain fails to import
+    (a missing dependency such as tensorwatch, or an incompatible one).
     """
     from naslib_anb.naslib import compat
 
-    compat.apply()
+    if not naslib_available():
+        raise NASLibUnavailableError()
     try:
-        naslib = importlib.import_module("naslib")
-        importlib.import_module("naslib.utils")
-        importlib.import_module("naslib.optimizers")
-        importlib.import_module("naslib.defaults.trainer")
-        importlib.import_module("naslib.defaults.predictor_evaluator")
-    except ImportError as exc:
-        if isinstance(exc, NASLibUnavailableError):
-            raise
+        compat.apply()
+        for name in IMPORT_CHAIN:
+            importlib.import_module(name)
+    except NASLibUnavailableError:
+        raise
+    except Exception as exc:  # ImportError, or a dependency failing at import time (RuntimeError, ...)
         raise NASLibUnavailableError(exc) from exc
     compat.patch_count_parameters()
-    return naslib
+    return importlib.import_module("naslib")
+
+
+def naslib_import_problem() -> str | None:
+    """Why NASLib cannot be used here (one line), or None when its whole import chain imports."""
+    try:
+        import_naslib()
+    except NASLibUnavailableError as exc:
+        return str(exc)
+    return None
 
 
 _LAZY = {
@@ -80,9 +109,9 @@ _LAZY = {
     "get_anb_dataset_api": "naslib_anb.naslib.dataset_api",
     "ANBQueryEngine": "naslib_anb.naslib.dataset_api",
     "METRIC_MAP": "naslib_anb.naslib.dataset_api",
-    "register": "naslib_anb.naslib.register",
-    "unregister": "naslib_anb.naslib.register",
-    "is_registered": "naslib_anb.naslib.register",
+    "register": "naslib_anb.naslib.registration",
+    "unregister": "naslib_anb.naslib.registration",
+    "is_registered": "naslib_anb.naslib.registration",
     "Reinforce": "naslib_anb.naslib.optimizers",
     "ANBPredictor": "naslib_anb.naslib.predictors",
     "ANBEnsemble": "naslib_anb.naslib.predictors",
@@ -91,7 +120,8 @@ _LAZY = {
     "ANBPredictorEvaluator": "naslib_anb.naslib.evaluator",
 }
 
-__all__ = ["SPACE_NAME", "DATASETS", "NASLibUnavailableError", "naslib_available", "import_naslib",
+__all__ = ["SPACE_NAME", "DATASETS", "IMPORT_CHAIN", "NASLibUnavailableError", "naslib_available",
+           "import_naslib", "naslib_import_problem",
            *_LAZY]
 
 

@@ -222,7 +222,7 @@ def run_search(config: Any, dataset_api: Optional[dict] = None, *, report_incumb
     from naslib.defaults.trainer import Trainer
     from naslib.search_spaces.core.query_metrics import Metric
 
-    from naslib_anb.naslib.register import register
+    from naslib_anb.naslib.registration import register
     from naslib_anb.naslib.space import ANBSearchSpace
 
     register()
@@ -273,7 +273,7 @@ def run_predictor_eval(config: Any, dataset_api: Optional[dict] = None) -> Predi
     from naslib import utils as nutils
 
     from naslib_anb.naslib.evaluator import ANBPredictorEvaluator
-    from naslib_anb.naslib.register import register
+    from naslib_anb.naslib.registration import register
     from naslib_anb.naslib.space import ANBSearchSpace
 
     register()

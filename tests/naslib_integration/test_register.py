@@ -6,7 +6,7 @@ from _helpers import make_toy_benchmark, require_naslib
 naslib = require_naslib()
 
 from naslib_anb.naslib import dataset_api as dapi  # noqa: E402
-from naslib_anb.naslib.register import is_registered, register, unregister  # noqa: E402
+from naslib_anb.naslib.registration import is_registered, register, unregister  # noqa: E402
 
 pytestmark = pytest.mark.naslib
 
@@ -63,3 +63,20 @@ def test_register_and_unregister_round_trip(toy_default_benchmark):
              PredictorEvaluator.compare, Ensemble.get_ensemble, dict(ss.supported_search_spaces))
     assert after == before and not is_registered()
     unregister()  # idempotent
+
+
+def test_documented_import_form_works_in_a_fresh_process():
+    """README's exact two lines: the function, not the submodule, comes back from the package."""
+    import subprocess
+    import sys
+
+    from _helpers import REPO
+
+    code = ("from naslib_anb.naslib import register\n"
+            "report = register()\n"
+            "import naslib.search_spaces as ss\n"
+            "assert callable(register) and 'anb_mnas' in ss.supported_search_spaces, report\n"
+            "print('registered', sorted(report))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "registered" in proc.stdout
