@@ -38,9 +38,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import data_path
-
 REPO = Path(__file__).resolve().parents[1]
+
+
+def data_path() -> Path | None:
+    """The ANB data the snippets read: ``$NASLIB_ANB_DATA``, else the shared folder beside the repo
+    (the same rule as tests/conftest.py, which cannot be imported by name beside other conftests)."""
+    env = os.environ.get("NASLIB_ANB_DATA")
+    if env and Path(env).exists():
+        return Path(env)
+    tar = REPO.parent / "shared" / "anb" / "anb_dataset_jsons.tar.gz"
+    return tar if tar.exists() else None
+
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 EXECUTED = {"python", "bash"}
 NOT_EXECUTED = {"text", "jsonc", "json", "yaml", "bibtex", "toml", "csv", "console-output"}

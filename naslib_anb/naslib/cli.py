@@ -74,6 +74,17 @@ def predictors_main(argv: Optional[Sequence[str]] = None) -> int:
                         "Run a NASLib predictor-evaluation config on the ANB space", "run_predictor_eval")
 
 
+def statistics_main(argv: Optional[Sequence[str]] = None) -> int:
+    return _config_main(argv, "naslib_statistics",
+                        "Run NASLib's StatisticsEvaluator on the measured ANB architectures", "run_statistics")
+
+
+def zerocost_main(argv: Optional[Sequence[str]] = None) -> int:
+    from naslib_anb.naslib.zerocost import main
+
+    return main(argv)
+
+
 def compare_main(argv: Optional[Sequence[str]] = None) -> int:
     from naslib_anb.io import atomic_write_json
     from naslib_anb.naslib import compare

@@ -26,8 +26,8 @@ METRIC_MAP: dict[str, str] = {
     "VAL_ACCURACY": "val_top1 (%), ImageNet validation top-1 after p* proxy training",
     "TEST_ACCURACY": "the test_target option, default val_top1: ANB has one held-out figure "
                      "(ImageNet val); TEST equals VAL unless another target is chosen",
-    "TRAIN_ACCURACY": "NaN: ANB records no training-set accuracy (NASLib's optimizers query it "
-                      "every epoch for logging only)",
+    "TRAIN_ACCURACY": "-1 (NASLib's value for a missing figure): ANB records no training-set accuracy "
+                      "(NASLib's optimizers query it every epoch for logging only)",
     "TRAIN_TIME": "train_time (s), wall-clock of the p* run",
     "LATENCY": "the latency_device/latency_metric option, default latency_zcu102 (ms); "
                "throughput targets (img/s, higher is better) may be chosen explicitly",
@@ -37,6 +37,8 @@ METRIC_MAP: dict[str, str] = {
     "HP": "dict {'flops': MACs (M), 'params': params (M), 'latency': the LATENCY value}",
 }
 SUPPORTED_METRICS = tuple(METRIC_MAP)
+#: what NASLib's own spaces return for a figure they do not have (keeps errors.json strict JSON)
+MISSING = -1.0
 
 _DEFAULT_DATASET = "imagenet"
 _BENCHMARK_CACHE: dict[Any, Any] = {}
@@ -223,7 +225,9 @@ class ANBQueryEngine:
             self.n_predictions += len(missing)
 
     def _target_value(self, spec: tuple, target: str, labeled: bool) -> float:
-        if labeled:
+        """Labelled archs answer from the measurement where one exists (NASLib's statistics code marks
+        mutated, unmeasured archs labelled too), else from the surrogate."""
+        if labeled and spec_to_arch(spec) in self._index():
             v = self.measured_value(spec, target)
             if np.isfinite(v):
                 return v
@@ -244,7 +248,7 @@ class ANBQueryEngine:
         if name == "TEST_ACCURACY":
             return self._target_value(spec, self.test_target, labeled)
         if name == "TRAIN_ACCURACY":
-            return float("nan")
+            return MISSING
         if name == "TRAIN_TIME":
             return self._target_value(spec, "train_time", labeled)
         if name == "LATENCY":
@@ -319,6 +323,7 @@ def get_anb_dataset_api(
     latency_metric: str = "latency",
     test_target: str = "val_top1",
     objective: Any = None,
+    zc_data: Any = None,
 ) -> dict[str, Any]:
     """Build the ``dataset_api`` dict NASLib passes around.
 
@@ -326,7 +331,10 @@ def get_anb_dataset_api(
     tests), a registered benchmark name, or None for the default surrogate benchmark, which is
     loaded once per process. ``measured`` (a Dataset) or ``data_path`` back ``load_labeled``;
     the data file is read on first use only. ``objective`` (a mapping or :class:`MnasObjective`)
-    switches on the bi-objective reward.
+    switches on the bi-objective reward. ``zc_data`` (a mapping of
+    :class:`~naslib_anb.naslib.zc_data.ZCDataConfig` fields, e.g. ``{"data_path": ..., "resolution":
+    64}``) says what feeds zero-cost proxies; without ``data_path`` they get a labelled synthetic batch
+    (see :func:`zc_loader`).
     """
     from naslib_anb.naslib import DATASETS, SPACE_NAME
 
@@ -344,7 +352,19 @@ def get_anb_dataset_api(
     engine = ANBQueryEngine(benchmark, measured, measured_loader=loader, latency_device=latency_device,
                             latency_metric=latency_metric, test_target=test_target,
                            objective=objective)
+    from naslib_anb.naslib.zc_data import ZCDataConfig
+
+    if zc_data is None or isinstance(zc_data, ZCDataConfig):
+        zc_cfg = zc_data or ZCDataConfig()
+    elif isinstance(zc_data, Mapping):
+        extra = set(zc_data) - set(ZCDataConfig.__dataclass_fields__)
+        if extra:
+            raise ConfigError(f"unknown zc_data keys {sorted(extra)}; valid: {sorted(ZCDataConfig.__dataclass_fields__)}")
+        zc_cfg = ZCDataConfig(**dict(zc_data))
+    else:
+        raise ConfigError(f"zc_data must be a mapping of {sorted(ZCDataConfig.__dataclass_fields__)}, got {zc_data!r}")
     return {
+        "zc_data": zc_cfg,
         "search_space": SPACE_NAME,
         "dataset": dataset.lower(),
         "engine": engine,
@@ -370,3 +390,19 @@ def engine_of(dataset_api: Optional[Mapping[str, Any]]) -> ANBQueryEngine:
     if not isinstance(engine, ANBQueryEngine):
         raise ConfigError(f"dataset_api['engine'] is {type(engine).__name__}, not ANBQueryEngine")
     return engine
+
+
+def zc_loader(dataset_api: Mapping[str, Any]) -> Any:
+    """The data loader zero-cost proxies read, built once per dataset API (needs torch).
+
+    An ImageNet folder when ``zc_data.data_path`` is set, else a clearly labelled synthetic batch
+    (:mod:`naslib_anb.naslib.zc_data`); ``loader.zc_data`` records which.
+    """
+    engine_of(dataset_api)
+    loader = dataset_api.get("zc_loader")
+    if loader is None:
+        from naslib_anb.naslib.zc_data import make_zc_loader
+
+        loader = make_zc_loader(dataset_api["zc_data"])
+        dataset_api["zc_loader"] = loader  # type: ignore[index]
+    return loader

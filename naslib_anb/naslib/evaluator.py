@@ -30,6 +30,11 @@ def adapt_anb(evaluator: Any, search_space: Any, load_labeled: bool, scope: Any 
     # ANB records one final figure per architecture: no learning curves, no hyperparameters
     evaluator.full_lc = False
     evaluator.hyperparameters = False
+    # zero-cost proxies score networks on a batch: the dataset API's ImageNet folder or synthetic batch
+    if hasattr(evaluator.predictor, "method_type") and getattr(evaluator.predictor, "train_loader", None) is None:
+        from naslib_anb.naslib.dataset_api import zc_loader
+
+        evaluator.predictor.train_loader = zc_loader(dataset_api)
 
 
 class ANBPredictorEvaluator(PredictorEvaluator):

@@ -10,7 +10,10 @@
    curves, no hyperparameters) and ``compare`` casting predictions to float64 (the float32
    results of NASLib's torch predictors otherwise break its JSON dump);
 4. ``Ensemble.get_ensemble`` building our surrogate families by name (``predictor_type: anb_xgb``
-   etc.), so NASLib's unchanged BANANAS and NPENAS can use them.
+   etc.), so NASLib's unchanged BANANAS and NPENAS can use them;
+5. the ANB-only wrappers of :mod:`.predictor_compat`: GCN and SemiNAS/NAO sizes for the ANB
+   graph encodings, and ``ZeroCost.query`` accepting the list ``PredictorEvaluator`` passes
+   (only where the running NASLib has that bug).
 
 Functions that other NASLib modules imported by name (``from naslib.utils import
 get_dataset_api``) are replaced wherever such a module already holds the original.
@@ -137,12 +140,17 @@ def register() -> dict[str, Any]:
         # 4. predictor-ensemble table
         orig_ens = Ensemble.__dict__["get_ensemble"]
         Ensemble.get_ensemble = _wrap_get_ensemble(orig_ens)
+        # 5. graph predictors' and zero-cost predictors' ANB wrappers
+        from naslib_anb.naslib import predictor_compat
+
+        compat_done = predictor_compat.install()
+        report["predictor_compat"] = sorted(compat_done)
         report["supported_search_spaces"] = SPACE_NAME
         report["PredictorEvaluator"] = ["adapt_search_space", "compare"]
         report["Ensemble"] = "get_ensemble"
         _STATE.update(
             report=report, gss=(orig_gss, new_gss), gda=(orig_gda, new_gda),
-            adapt=orig_adapt, compare=orig_compare, ens=orig_ens,
+            adapt=orig_adapt, compare=orig_compare, ens=orig_ens, predictor_compat=compat_done,
         )
         return dict(report)
 
@@ -164,4 +172,7 @@ def unregister() -> None:
         PredictorEvaluator.adapt_search_space = _STATE["adapt"]
         PredictorEvaluator.compare = _STATE["compare"]
         Ensemble.get_ensemble = _STATE["ens"]
+        from naslib_anb.naslib import predictor_compat
+
+        predictor_compat.uninstall(_STATE["predictor_compat"])
         _STATE.clear()

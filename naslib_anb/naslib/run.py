@@ -76,9 +76,10 @@ def make_optimizer(config: Any) -> Any:
 
 
 def _naslib_predictor(name: str, config: Any) -> Any:
-    from naslib.predictors import (BayesianLinearRegression, DNGOPredictor, Ensemble, GPPredictor, LGBoost,
-                                   MLPPredictor, NGBoost, RandomForestPredictor, SparseGPPredictor,
-                                   VarSparseGPPredictor, XGBoost)
+    from naslib.predictors import (BayesianLinearRegression, BonasPredictor, DNGOPredictor, Ensemble,
+                                   GCNPredictor, GPPredictor, LGBoost, MLPPredictor, NGBoost,
+                                   RandomForestPredictor, SemiNASPredictor, SparseGPPredictor,
+                                   VarSparseGPPredictor, XGBoost, ZeroCost)
     from naslib.utils.encodings import EncodingType
 
     adj = EncodingType.ADJACENCY_ONE_HOT
@@ -95,12 +96,25 @@ def _naslib_predictor(name: str, config: Any) -> Any:
         "bananas": lambda: Ensemble(predictor_type="bananas", num_ensemble=3, hpo_wrapper=True),
         "bayes_lin_reg": lambda: BayesianLinearRegression(encoding_type=adj),
         "dngo": lambda: DNGOPredictor(encoding_type=adj),
+        # graph/sequence predictors on the ANB graph encodings (naslib_anb.naslib.graph_encoding)
+        "gcn": lambda: GCNPredictor(encoding_type=EncodingType.GCN, hpo_wrapper=True),
+        "bonas": lambda: BonasPredictor(encoding_type=EncodingType.BONAS, hpo_wrapper=True),
+        "nao": lambda: SemiNASPredictor(encoding_type=EncodingType.SEMINAS, semi=False, hpo_wrapper=False,
+                                        hparams_from_file=hp_file),
+        "seminas": lambda: SemiNASPredictor(encoding_type="seminas", semi=True, hpo_wrapper=False,
+                                            hparams_from_file=hp_file),
     }
+    if name in ZERO_COST_PROXIES:
+        return ZeroCost(method_type=name)
     return table[name]()
 
 
+#: NASLib's zero-cost proxies, each a ``ZeroCost(method_type=name)`` predictor: the eleven of NASLib's
+#: predictor runner, then the measures its pruners package also registers (l2_norm, plain, synflow_bn)
+ZERO_COST_PROXIES = ("flops", "params", "jacov", "snip", "synflow", "grad_norm", "grasp", "fisher", "nwot",
+                     "epe_nas", "zen", "l2_norm", "plain", "synflow_bn")
 NASLIB_PREDICTORS = ("xgb", "lgb", "ngb", "rf", "gp", "sparse_gp", "var_sparse_gp", "mlp", "bananas",
-                     "bayes_lin_reg", "dngo")
+                     "bayes_lin_reg", "dngo", "gcn", "bonas", "nao", "seminas") + ZERO_COST_PROXIES
 
 
 def make_predictor(name: str, config: Any) -> Any:
@@ -180,12 +194,13 @@ def dataset_api_from_config(config: Any, benchmark: Any = None) -> dict[str, Any
     from naslib_anb.naslib.dataset_api import get_anb_dataset_api
 
     anb = dict(config.get("anb", {}) or {})
-    allowed = {"benchmark", "data_path", "latency_device", "latency_metric", "test_target", "objective"}
+    allowed = {"benchmark", "data_path", "latency_device", "latency_metric", "test_target", "objective", "zc_data"}
     extra = set(anb) - allowed
     if extra:
         raise ConfigError(f"unknown anb keys {sorted(extra)}; valid: {sorted(allowed)}")
-    if "objective" in anb and anb["objective"] is not None:
-        anb["objective"] = dict(anb["objective"])
+    for key in ("objective", "zc_data"):
+        if key in anb and anb[key] is not None:
+            anb[key] = dict(anb[key])
     if benchmark is not None:
         anb["benchmark"] = benchmark
     return get_anb_dataset_api(config.dataset, **anb)
@@ -303,3 +318,48 @@ def read_errors(path: PathLike) -> tuple[dict, dict]:
     if isinstance(data, list):
         return dict(data[0]), dict(data[1])
     return {}, dict(data)
+
+
+# -- search-space statistics -----------------------------------------------------------------
+@dataclass
+class StatisticsResult:
+    save: str
+    size: int
+    source: str
+    stats: dict
+
+
+def statistics_save_dir(config: Any) -> str:
+    return "{}/{}/{}/statistics/{}".format(config.out_dir, config.search_space, config.dataset, config.seed)
+
+
+def run_statistics(config: Any, dataset_api: Optional[dict] = None) -> StatisticsResult:
+    """NASLib's ``StatisticsEvaluator`` on the measured architectures (the space's arch iterator).
+
+    ``load_labeled`` is on, as NASLib's statistics runner sets it for spaces it cannot enumerate
+    (NAS-Bench-301, NLP): accuracies and train times are the measurements; the neighbours and
+    random walks of the autocorrelation step leave the measured set and are answered by the surrogates.
+    """
+    import_naslib()
+    from naslib import utils as nutils
+    from naslib.defaults.statistics_evaluator import StatisticsEvaluator
+
+    from naslib_anb.naslib.space import ANBSearchSpace
+
+    config.save = str(config.get("save", None) or statistics_save_dir(config))
+    os.makedirs(config.save, exist_ok=True)
+    nutils.set_seed(int(config.seed))
+    api = dataset_api if dataset_api is not None else dataset_api_from_config(config)
+    evaluator = StatisticsEvaluator(config=config)
+    evaluator.adapt_search_space(ANBSearchSpace(), load_labeled=True, dataset_api=api)
+    n_iter = len(api["engine"].labeled_specs()) if api["engine"]._measured is not None else None
+    results = evaluator.evaluate()
+    keys = ("mean", "std", "minimum", "maximum", "median", "mean_time", "size", "nbhd_size_mean")
+    stats = {k: float(results[k]) for k in keys if k in results}
+    if "autocorr_mean" in results:
+        stats["autocorr_mean"] = [float(v) for v in results["autocorr_mean"]]
+    out = StatisticsResult(save=config.save, size=int(results.get("size", 0)),
+                           source=f"measured architectures ({n_iter} distinct), NASLib's random subset",
+                           stats=stats)
+    atomic_write_json(os.path.join(config.save, "summary.json"), asdict(out))
+    return out

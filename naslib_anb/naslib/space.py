@@ -13,6 +13,7 @@ space functions (:func:`naslib_anb.space.sample`, ``mutate``).
 """
 from __future__ import annotations
 
+import logging
 from typing import Any, Iterator, Optional
 
 import numpy as np
@@ -28,7 +29,8 @@ from naslib.utils.encodings import EncodingType  # noqa: E402
 
 from naslib_anb.errors import ConfigError, UnknownChoiceError  # noqa: E402
 from naslib_anb.naslib.dataset_api import engine_of, spec_to_arch  # noqa: E402
-from naslib_anb.space import Arch, enumerate_space, mutate, neighbours, onehot, ordinal, sample  # noqa: E402
+from naslib_anb.naslib.graph_encoding import GRAPH_ENCODERS  # noqa: E402
+from naslib_anb.space import Arch, mutate, neighbours, onehot, ordinal, sample  # noqa: E402
 
 #: one-hot scale: every encoding has unit L2 norm, so squared distances are 2 x the fraction of
 #: the 28 decisions that differ (in [0, 2]). NASLib's GPs put a LogNormal(0, 1) prior on the RBF
@@ -43,6 +45,11 @@ ENCODINGS = {
     EncodingType.PATH.value: "onehot",  # the "bananas" (path-MLP) ensemble; no paths in a macro space
     EncodingType.COMPACT.value: "ordinal",  # the 28 choice indices
 }
+
+
+#: size of the seeded sample :meth:`ANBSearchSpace.get_arch_iterator` yields without measured data
+ARCH_ITERATOR_SAMPLE = 10_000
+logger = logging.getLogger(__name__)
 
 
 def _global_rng() -> np.random.Generator:
@@ -60,6 +67,22 @@ def _to_spec(spec: Any) -> tuple:
     return Arch.parse(spec).to_tuple()
 
 
+class _ClampHardSigmoid(torch.nn.Module):
+    """``clamp(x + 3, 0, 6) / 6``: the hard-sigmoid itself, written with ops that have a second
+    derivative (torch's ``hardsigmoid_backward`` has none, and GRASP differentiates twice)."""
+
+    def forward(self, x):
+        return torch.clamp(x + 3.0, 0.0, 6.0) / 6.0
+
+
+def _twice_differentiable_gates(model: Any) -> None:
+    """Swap every ``nn.Hardsigmoid`` (the SE gates) for :class:`_ClampHardSigmoid`; same outputs."""
+    for name, module in list(model.named_modules()):
+        for child_name, child in list(module.named_children()):
+            if isinstance(child, torch.nn.Hardsigmoid):
+                setattr(module, child_name, _ClampHardSigmoid())
+
+
 class ANBSearchSpace(Graph):
     """Accel-NASBench's ImageNet MnasNet space (about 1.04e11 architectures) for NASLib."""
 
@@ -68,6 +91,8 @@ class ANBSearchSpace(Graph):
     #: sample, mutate and neighbours stay among the architectures the labels' recipe could
     #: train (naslib_anb.space.trainability); set False on an instance or the class to opt out
     feasible_only = True
+    #: ImageNet-1k classes (NASLib's zero-cost predictors read ``graph.num_classes``)
+    num_classes = 1000
 
     def __init__(self):
         super().__init__()
@@ -75,6 +100,7 @@ class ANBSearchSpace(Graph):
         self.instantiate_model = False
         self.load_labeled = False
         self.spec: Optional[tuple] = None
+        self.model = None  # the torch network, built by parse() on request
 
     # -- identity ------------------------------------------------------------------
     def get_type(self) -> str:
@@ -92,6 +118,8 @@ class ANBSearchSpace(Graph):
         """Set the architecture from a 28-int spec, an Arch, or anything ``Arch.parse`` reads."""
         self.spec = _to_spec(spec)
         self.load_labeled = False
+        if self.model is not None:
+            self.unparse()
 
     @property
     def arch(self) -> Arch:
@@ -113,6 +141,8 @@ class ANBSearchSpace(Graph):
         """One of the truly measured architectures; its queries answer from the measurements."""
         self.spec = engine_of(dataset_api).sample_measured(_global_rng())
         self.load_labeled = True
+        if self.model is not None:
+            self.unparse()
 
     def mutate(self, parent: Any, dataset_api: Any = None, mutation_rate: int = 1) -> None:
         """Fill ``self`` with ``parent`` changed in exactly one of the 28 decisions."""
@@ -132,20 +162,75 @@ class ANBSearchSpace(Graph):
         return out
 
     def get_arch_iterator(self, dataset_api: Any = None) -> Iterator[tuple]:
-        """Lazily every spec of the space (about 1e11: only for slicing, never exhaustively)."""
-        return (a.to_tuple() for a in enumerate_space())
+        """The specs of the measured architectures (5,125 distinct), never the whole space.
+
+        NASLib's ``StatisticsEvaluator`` turns this iterator into a list; the space holds about
+        1.04e11 architectures, so it gets the architectures that have ground truth instead (the
+        NAS-Bench-301 convention of a labelled subset). Without measured data it is a seeded
+        uniform sample of :data:`ARCH_ITERATOR_SAMPLE` architectures (logged as such). The core
+        :func:`naslib_anb.space.enumerate_space` walks the full space lazily where that is wanted.
+        """
+        from naslib_anb.errors import DataError
+
+        try:
+            return iter(list(engine_of(dataset_api).labeled_specs()))
+        except DataError as exc:
+            logger.warning("no measured data (%s): iterating a seeded sample of %d architectures instead",
+                           exc, ARCH_ITERATOR_SAMPLE)
+            return iter([a.to_tuple() for a in sample(0, ARCH_ITERATOR_SAMPLE)])
 
     # -- encodings -----------------------------------------------------------------
-    def encode(self, encoding_type: Any = EncodingType.ADJACENCY_ONE_HOT) -> np.ndarray:
-        """A fixed-length float64 vector: 71-dim unit-norm one-hot, or the 28 ordinal indices (COMPACT)."""
+    def encode(self, encoding_type: Any = EncodingType.ADJACENCY_ONE_HOT) -> Any:
+        """A fixed-length float64 vector (71-dim unit-norm one-hot, or the 28 ordinal indices for
+        COMPACT), or NASLib's graph dict for GCN, BONAS and SEMINAS (:mod:`.graph_encoding`)."""
         key = getattr(encoding_type, "value", encoding_type)
+        if key in GRAPH_ENCODERS:
+            return GRAPH_ENCODERS[key](self.arch)
         kind = ENCODINGS.get(key)
         if kind is None:
-            raise UnknownChoiceError(
-                key, ENCODINGS, "graph/sequence encodings (gcn, bonas, seminas) do not exist for this space")
+            raise UnknownChoiceError(key, [*ENCODINGS, *GRAPH_ENCODERS], "NASLib encoding types for this space")
         if kind == "onehot":
             return onehot([self.arch])[0].astype(np.float64) * ONEHOT_SCALE
         return ordinal([self.arch])[0].astype(np.float64)
+
+    # -- the network, on request (NASLib's instantiate_model / zero-cost contract) -----
+    def parse(self, *args: Any, **kwargs: Any) -> None:
+        """Build the architecture's network through :func:`naslib_anb.models.build_model` (timm).
+
+        NASLib calls ``parse()`` where it needs a real network (zero-cost proxies, or any optimizer
+        when ``instantiate_model`` is True). Dropout and stochastic depth are off, so a proxy
+        scores the same network every time; the weights use the data's initialisation.
+        """
+        from naslib_anb.models import build_model
+
+        model = build_model(self.arch, drop_rate=0.0, drop_path_rate=0.0)
+        _twice_differentiable_gates(model)
+        self.model = model
+        self.is_parsed = True
+
+    def unparse(self) -> None:
+        """Drop the network (a parsed space is as heavy as its network when cloned)."""
+        self.model = None
+        self.is_parsed = False
+
+    def _network(self) -> Any:
+        if self.model is None:
+            raise ConfigError("this ANBSearchSpace has no network: call parse() first (NASLib does when "
+                              "instantiate_model is True or a zero-cost proxy scores it)")
+        return self.model
+
+    def forward(self, x: Any, *args: Any) -> Any:
+        return self._network()(x)
+
+    def forward_before_global_avg_pool(self, x: Any) -> Any:
+        """Features right before global pooling (the Zen-score proxy reads them)."""
+        return self._network().forward_features(x)
+
+    def get_loss_fn(self) -> Any:
+        """ImageNet classification loss, as NASLib's image spaces return it."""
+        import torch.nn.functional as F
+
+        return F.cross_entropy
 
     # -- queries -------------------------------------------------------------------
     def query(self, metric: Any = None, dataset: Optional[str] = None, path: Any = None, epoch: int = -1,

@@ -34,6 +34,17 @@ def require_naslib():
     return naslib
 
 
+def strict_load(path):
+    """``json.load`` that rejects NaN/Infinity, as JSON itself (and JavaScript, jq) do."""
+    import json
+
+    def reject(token):
+        raise ValueError(f"{path}: non-JSON token {token}")
+
+    with open(path, encoding="utf-8") as f:
+        return json.load(f, parse_constant=reject)
+
+
 def toy_val(archs):
     """Deterministic, rugged-enough accuracy: rewards expansion and depth, penalises SE, plus pair terms."""
     out = []
