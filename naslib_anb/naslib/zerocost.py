@@ -189,6 +189,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--imagenet", help="ImageNet-style folder for the batch (default: synthetic batch)")
     p.add_argument("--resolution", type=int, default=224)
     p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--synthetic-classes", type=int, default=8, help="label classes of the synthetic batch")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data", help="ANB measured data (default: $NASLIB_ANB_DATA or the cache)")
     p.add_argument("-v", "--verbose", action="store_true")
@@ -198,7 +199,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         result = run_study(args.out, args.n_archs, args.proxies.split(",") if args.proxies else None,
                            {"data_path": args.imagenet, "resolution": args.resolution,
-                            "batch_size": args.batch_size, "seed": args.seed},
+                            "batch_size": args.batch_size, "seed": args.seed,
+                            "synthetic_classes": args.synthetic_classes},
                            seed=args.seed, data_path=args.data)
     except ANBError as exc:
         print(f"error: {exc}", file=sys.stderr)
