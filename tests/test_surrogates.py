@@ -101,8 +101,8 @@ def test_fit_save_load_roundtrip_and_tamper(dataset, tmp_path):
     trainval = list(sp.train)[:600] + list(sp.val)[:100]
     # default families: GP (val_top1), XGBoost + GP (TPUv3), XGBoost (latency)
     cfg = FitConfig(targets=("val_top1", "throughput_tpuv3", "latency_zcu102"), members=2, n_folds=3,
-                    overrides={"n_estimators": 60, "n_opt": 150, "max_iter": 40})
-    models = fit_model_set(trainval, cfg, progress=False)
+                    overrides={"n_estimators": 60, "n_opt": 150, "max_iter": 40}, calibration_folds=1)
+    models = fit_model_set(trainval, cfg, progress=False, n_train=600)
     models.manifest["metrics"] = evaluate_model_set(models, list(sp.test)[:100])
     out = save_model_set(models, tmp_path / "m")
     with pytest.raises(ConfigError):
@@ -117,6 +117,24 @@ def test_fit_save_load_roundtrip_and_tamper(dataset, tmp_path):
     assert fams == {"val_top1": ["gp", "gp"], "throughput_tpuv3": ["xgb", "xgb", "gp", "gp"],
                     "latency_zcu102": ["xgb", "xgb"]}
     assert set(man["targets"]["throughput_tpuv3"]["params"]) == {"xgb", "gp"}
+    # the std calibration (upstream train -> val plus one fold) and label noise sit in the manifest
+    for t in cfg.targets:
+        cal = man["targets"][t]["calibration"]
+        assert cal["splits"] == ["upstream", "fold0"] and cal["validation"]["n"] > 100
+        assert man["targets"][t]["aleatoric"]["kind"] in ("absolute", "relative")
+    assert man["support"]["rows"] == len({r.arch for r in trainval})
+    from naslib_anb.benchmark.surrogate import SurrogateBenchmark
+
+    b = SurrogateBenchmark.from_dir(out)
+    mean, sd = b.query(q, "latency_zcu102", std=True)
+    member = loaded.ensembles["latency_zcu102"].predict(q, return_std=True)[1]
+    np.testing.assert_allclose(sd, b.calibration("latency_zcu102").total(mean, member, b.training_distance(q)))
+    assert np.all(b.training_distance([r.arch for r in trainval[:5]]) == 0) and np.all(b.training_distance(q) > 0)
+    sup = out / man["support"]["file"]
+    sup.write_bytes(sup.read_bytes()[:-2] + b"xx")
+    with pytest.raises(ModelFileError, match="support"):
+        load_model_set(out)
+    sup.unlink()
     # GP members share the first member's hyperparameters and differ by their fold
     gp_members = loaded.ensembles["val_top1"].members
     np.testing.assert_array_equal(gp_members[0].theta_, gp_members[1].theta_)
@@ -140,6 +158,10 @@ def test_shipped_models_manifest_and_size():
     for t, e in man["targets"].items():
         assert not any(f["file"].endswith((".pkl", ".pickle")) for f in e["files"])
     assert set(man["metrics"]) == set(man["targets"])
+    # train_time is also scored on the whole test split, its straggler included
+    whole = man["metrics"]["train_time"]["whole_split"]["ensemble"]
+    assert whole["n"] == 512 and man["metrics"]["train_time"]["ensemble"]["n"] == 511
+    assert man["support"]["rows"] == man["data"]["n_records"]
 
 
 _KNOWN_MISSES = {

@@ -87,8 +87,13 @@ class Benchmark(ABC):
         """Target names this benchmark answers (a subset of :data:`naslib_anb.targets.TARGETS`)."""
 
     @abstractmethod
-    def _predict(self, archs: list[Arch], target: Target) -> tuple[np.ndarray, np.ndarray]:
-        """(mean, std) arrays of shape (n,), float64. ``std`` is 0 where unknown."""
+    def _predict(self, archs: list[Arch], target: Target, std: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, predictive std) arrays of shape (n,), float64. ``std`` is 0 where unknown;
+        with ``std=False`` a subclass may skip computing it (the caller ignores it)."""
+
+    def _noise_std(self, archs: list[Arch], target: Target, mean: np.ndarray) -> np.ndarray:
+        """Std of the label noise that ``noise_seed`` draws (aleatoric part); 0 by default."""
+        return np.zeros(len(archs))
 
     def resolve(self, target: Optional[str] = None, device: Optional[str] = None,
                 metric: Optional[str] = None) -> Target:
@@ -109,20 +114,23 @@ class Benchmark(ABC):
     ):
         """Predict one target. One arch in -> Python float; many -> float64 array.
 
-        ``std=True`` also returns the ensemble member std. ``noise_seed`` adds
-        N(0, std) noise (off by default), drawn from ``(noise_seed, architecture)``: the same
-        architecture gets the same draw whatever the batch, different ones independent draws.
+        ``std=True`` also returns the predictive std (epistemic and aleatoric parts, see
+        docs/surrogates.md). ``noise_seed`` adds label noise (the aleatoric part: training-seed
+        noise for accuracy, measurement noise for devices; off by default), drawn from
+        ``(noise_seed, architecture)``: the same architecture gets the same draw whatever the
+        batch, different ones independent draws.
         """
         items, single = as_archs(archs)
         t = self.resolve(target, device, metric)
         std = _check_flag(std, "std")
         if noise_seed is not None:
             standard_normal_per_arch(items[:1], noise_seed)  # validates the seed before predicting
-        mean, sd = self._predict(items, t)
+        mean, sd = self._predict(items, t, std=std)
         mean = np.asarray(mean, dtype=np.float64)
         sd = np.asarray(sd, dtype=np.float64)
         if noise_seed is not None:
-            mean = mean + standard_normal_per_arch(items, noise_seed) * sd
+            z = standard_normal_per_arch(items, noise_seed)
+            mean = mean + z * np.asarray(self._noise_std(items, t, mean), dtype=np.float64)
         if single:
             return (float(mean[0]), float(sd[0])) if std else float(mean[0])
         return (mean, sd) if std else mean
@@ -179,7 +187,7 @@ class Benchmark(ABC):
         """Every target (or the given ones) for a batch: ``{target: (n,) array}``."""
         items, _ = as_archs(archs)
         resolved = [self.resolve(n) for n in _target_names(targets, self.targets)]
-        return {t.name: np.asarray(self._predict(items, t)[0], dtype=np.float64) for t in resolved}
+        return {t.name: np.asarray(self._predict(items, t, std=False)[0], dtype=np.float64) for t in resolved}
 
     def query_table(self, archs: Union[ArchLike, Iterable[ArchLike]],
                     targets: Optional[Sequence[str]] = None):
@@ -207,6 +215,6 @@ class FunctionBenchmark(Benchmark):
     def targets(self) -> tuple[str, ...]:
         return tuple(self._functions)
 
-    def _predict(self, archs: list[Arch], target: Target) -> tuple[np.ndarray, np.ndarray]:
+    def _predict(self, archs: list[Arch], target: Target, std: bool = True) -> tuple[np.ndarray, np.ndarray]:
         mean = np.asarray(self._functions[target.name](archs), dtype=np.float64)
         return mean, np.zeros_like(mean)

@@ -38,6 +38,9 @@ def add_parser(sub) -> None:
     p.epilog = ("The model directory is built in OUT.partial and renamed to OUT when complete; a killed fit "
                 "leaves OUT.partial with its finished targets, and rerunning the same command resumes from them.")
     p.add_argument("--no-eval", action="store_true", help="skip test-split evaluation")
+    p.add_argument("--calibration-folds", type=int, default=2,
+                   help="held-out folds (besides the upstream train -> val split) on which the predictive "
+                        "std is calibrated; 0 skips calibration (std is then the member std)")
     p.set_defaults(func=run)
 
 
@@ -66,10 +69,17 @@ def run(args: argparse.Namespace) -> int:
         ds = load_dataset(args.data)
         targets = tuple(args.targets or TARGETS)
     cfg = FitConfig(family=args.family, targets=targets, members=args.members,
-                    n_folds=args.folds, seed=args.seed, preset=args.preset, n_jobs=args.threads)
+                    n_folds=args.folds, seed=args.seed, preset=args.preset, n_jobs=args.threads,
+                    calibration_folds=args.calibration_folds)
+    n_train, noise_records = None, None
     if args.split == "default":
         sp = ds.default_split()
         trainval, test = list(sp.train) + list(sp.val), list(sp.test)
+        n_train = len(sp.train)
+        # repeated architectures left out of the split measure the label noise, unless a twin is in test
+        in_split = {r.name for part in (sp.train, sp.val, sp.test) for r in part}
+        test_archs = {r.arch for r in sp.test}
+        noise_records = trainval + [r for r in ds if r.name not in in_split and r.arch not in test_archs]
         split_info = {"name": "default", "train": len(sp.train), "val": len(sp.val), "test": len(sp.test),
                       "members": f"KFold({cfg.n_folds}, shuffle, random_state={cfg.seed}) over train+val; "
                                  "member i holds out fold i for early stopping; test never used in fitting"}
@@ -82,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
                           "with at least 2 records, or more records")
     # staged in <out>.partial under a lock: finished targets survive a kill and a rerun resumes them
     with staged_output(args.out, force=True, resume=True, signature=MODEL_SIGNATURE) as staging:
-        models = fit_model_set(trainval, cfg, split_info=split_info, resume_dir=staging)
+        models = fit_model_set(trainval, cfg, split_info=split_info, resume_dir=staging, n_train=n_train,
+                               noise_records=noise_records)
         models.manifest["data"]["source"] = Path(ds.source or "").name
         if test and not args.no_eval:
             models.manifest["metrics"] = evaluate_model_set(models, test)

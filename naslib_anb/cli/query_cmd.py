@@ -20,7 +20,7 @@ def add_parser(sub) -> None:
     p.add_argument("--metric", default=None, help="throughput (img/s) or latency (ms, FPGAs only)")
     p.add_argument("--target", default=None, help="a target name such as val_top1 (default: all); with --device "
                                                   "both are printed")
-    p.add_argument("--std", action="store_true", help="also print the ensemble member std")
+    p.add_argument("--std", action="store_true", help="also print the predictive std (calibrated: model and label noise)")
     p.add_argument("--models", type=Path, default=None, help="model directory (default: shipped)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)

@@ -91,12 +91,12 @@ def measured_codes() -> np.ndarray:
     return codes
 
 
-@lru_cache(maxsize=1)
-def _stage_distance_tables() -> np.ndarray:
-    """(7, 48, n_measured) uint8: decisions in which each choice of stage i differs from each measured stage i."""
+def reference_tables(reference: np.ndarray) -> np.ndarray:
+    """(7, 48, m) uint8: decisions in which each choice of stage i differs from stage i of each
+    row of ``reference`` ((m, 28) ordinal codes); what :func:`nearest_in` gathers from."""
     from naslib_anb.space.memory import _stage_choices
 
-    ref = measured_codes().astype(np.int64)
+    ref = codes_of(np.asarray(reference)).astype(np.int64)
     tables = np.zeros((NUM_STAGES, 48, ref.shape[0]), dtype=np.uint8)
     for i in range(NUM_STAGES):
         n_layers = len(DECISIONS[4 * i + 2][2])
@@ -106,6 +106,12 @@ def _stage_distance_tables() -> np.ndarray:
             l, se = divmod(rest, 2)  # noqa: E741
             tables[i, j] = (ref[:, 4 * i:4 * i + 4] != np.asarray([e, k, l, se])).sum(axis=1)
     return tables
+
+
+@lru_cache(maxsize=1)
+def _stage_distance_tables() -> np.ndarray:
+    """(7, 48, n_measured) uint8: decisions in which each choice of stage i differs from each measured stage i."""
+    return reference_tables(measured_codes())
 
 
 def nearest_measured(archs: CodesLike, return_index: bool = False):
@@ -118,10 +124,19 @@ def nearest_measured(archs: CodesLike, return_index: bool = False):
     The distance is a sum over stages, so it is seven gathers from per-stage tables of the
     distance of every stage choice to every measured stage, added in uint8 blocks.
     """
+    return _nearest(archs, _stage_distance_tables(), return_index)
+
+
+def nearest_in(archs: CodesLike, tables: np.ndarray, return_index: bool = False):
+    """As :func:`nearest_measured`, against another reference set (e.g. the architectures a
+    surrogate was fitted on), given as its :func:`reference_tables`."""
+    return _nearest(archs, tables, return_index)
+
+
+def _nearest(archs: CodesLike, tables: np.ndarray, return_index: bool):
     from naslib_anb.space.memory import _stage_index
 
     stage = _stage_index(codes_of(archs))
-    tables = _stage_distance_tables()
     dist = np.empty(stage.shape[0], dtype=np.int64)
     idx = np.empty(stage.shape[0], dtype=np.int64)
     for lo in range(0, stage.shape[0], _BLOCK):
@@ -156,5 +171,6 @@ def write_measured_codes(archs: Iterable[Arch], path: Union[str, Path] = MEASURE
     return codes
 
 
-__all__ = ["MEASURED_CODES_FILE", "codes_of", "measured_codes", "nearest_measured", "is_measured",
+__all__ = ["MEASURED_CODES_FILE", "codes_of", "measured_codes", "nearest_in", "nearest_measured", "is_measured",
+           "reference_tables",
            "write_measured_codes"]

@@ -115,3 +115,4 @@ def interaction_groups(kind: str) -> list[list[int]] | None:
     from naslib_anb.errors import UnknownChoiceError
 
     raise UnknownChoiceError(kind, ("pair", "stage", "none"), "interaction constraints")
+

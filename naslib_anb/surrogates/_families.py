@@ -22,6 +22,13 @@ from naslib_anb.errors import ConfigError, ModelFileError
 from naslib_anb.io import atomic_write_bytes
 from naslib_anb.surrogates._compile import Leaves, NotCompilableError, lightgbm_leaves, tabulate, xgboost_leaves
 from naslib_anb.surrogates._encoding import N_FEATURES, features_from_codes, interaction_groups, to_codes
+from naslib_anb.surrogates._monotone import (
+    check_monotone,
+    correction_from_arrays,
+    correction_to_arrays,
+    correction_values,
+    monotone_correction,
+)
 from naslib_anb.surrogates._transforms import forward_checked, get_transform
 
 log = logging.getLogger(__name__)
@@ -42,6 +49,23 @@ def _seed(random_state: Any) -> int:
     if isinstance(random_state, np.random.RandomState):
         return int(random_state.randint(2**31 - 1))
     raise ConfigError(f"random_state must be an int or a numpy Generator, got {random_state!r}")
+
+
+def _npz_b64(arrays: dict) -> str:
+    import base64
+    import io
+
+    bio = io.BytesIO()
+    np.savez_compressed(bio, **arrays)
+    return base64.b64encode(bio.getvalue()).decode("ascii")
+
+
+def _b64_npz(text: str) -> dict:
+    import base64
+    import io
+
+    with np.load(io.BytesIO(base64.b64decode(text.encode("ascii"))), allow_pickle=False) as f:
+        return {k: f[k] for k in f.files}
 
 
 class ArchRegressor(RegressorMixin, BaseEstimator):
@@ -80,6 +104,7 @@ class ArchRegressor(RegressorMixin, BaseEstimator):
         self._fit_native(F, z, ev)
         self.n_train_ = int(len(z))
         self.n_features_in_ = N_FEATURES
+        self._fit_monotone_correction()
         return self
 
     def predict(self, X: Any) -> np.ndarray:
@@ -88,16 +113,49 @@ class ArchRegressor(RegressorMixin, BaseEstimator):
 
     def predict_codes(self, codes: np.ndarray) -> np.ndarray:
         self._check_fitted()
-        z = np.asarray(self._predict_native(features_from_codes(codes)), dtype=np.float64)
+        z = self._predict_z(np.asarray(codes, dtype=np.int64))
+        correction = getattr(self, "monotone_correction_", None)
+        if correction:
+            z = z + correction_values(correction, codes)
         return get_transform(self.transform).inverse(z)
+
+    def _predict_z(self, codes: np.ndarray) -> np.ndarray:
+        """The fitted model in transformed space, before any monotone correction."""
+        return np.asarray(self._predict_native(features_from_codes(codes)), dtype=np.float64)
 
     def leaves(self) -> Leaves:
         """Tree leaves for table compilation; raises NotCompilableError if unsupported."""
         raise NotCompilableError(f"family {self.family!r} is not compiled to tables")
 
-    def stage_tables(self) -> tuple[dict[tuple[int, ...], np.ndarray], float]:
-        """The fitted model as ``{stage tuple: flat table}`` plus a constant (transformed space)."""
+    def _raw_stage_tables(self) -> tuple[dict[tuple[int, ...], np.ndarray], float]:
         return tabulate(self.leaves())
+
+    def stage_tables(self) -> tuple[dict[tuple[int, ...], np.ndarray], float]:
+        """The fitted model as ``{stage tuple: flat table}`` plus a constant (transformed space),
+        monotone correction included."""
+        tables, const = self._raw_stage_tables()
+        for g, delta in (getattr(self, "monotone_correction_", None) or {}).items():
+            tables[g] = tables[g] + delta if g in tables else np.asarray(delta, dtype=np.float64)
+        return tables, const
+
+    def _fit_monotone_correction(self) -> None:
+        """With ``monotone`` set, the table correction that makes the model monotone in size."""
+        kind = check_monotone(getattr(self, "monotone", "none"))
+        if kind == "none":
+            self.monotone_correction_ = {}
+            return
+        try:
+            tables = self._raw_stage_tables()[0]
+        except NotCompilableError as exc:
+            raise ConfigError(f"monotone={kind!r} needs a model that compiles to stage tables ({exc}); "
+                              "use interaction 'stage' or 'pair'") from None
+        self.monotone_correction_ = monotone_correction(tables, kind)
+
+    def _correction_arrays(self) -> dict[str, np.ndarray]:
+        return correction_to_arrays(getattr(self, "monotone_correction_", None) or {})
+
+    def _set_correction_arrays(self, arrays) -> None:
+        self.monotone_correction_ = correction_from_arrays(arrays)
 
     def shared_params(self) -> dict[str, Any]:
         """Fitted values the other members of an ensemble should reuse (GP hyperparameters)."""
@@ -168,7 +226,8 @@ class XGBSurrogate(ArchRegressor):
                  min_child_weight: float = 5.0, subsample: float = 0.8, colsample_bytree: float = 0.9,
                  colsample_bylevel: float = 1.0, reg_lambda: float = 1.0, reg_alpha: float = 0.0,
                  interaction: str = "pair", transform: str = "none", early_stopping_rounds: int = 100,
-                 validation_fraction: float = 0.1, random_state: Any = 0, n_jobs: int = 2):
+                 validation_fraction: float = 0.1, random_state: Any = 0, n_jobs: int = 2,
+                 monotone: str = "none"):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.max_depth = max_depth
@@ -176,6 +235,7 @@ class XGBSurrogate(ArchRegressor):
         self.subsample = subsample
         self.colsample_bytree = colsample_bytree
         self.colsample_bylevel = colsample_bylevel
+        self.monotone = monotone
         self.reg_lambda = reg_lambda
         self.reg_alpha = reg_alpha
         self.interaction = interaction
@@ -228,7 +288,10 @@ class XGBSurrogate(ArchRegressor):
         return xgboost_leaves(self.model_)
 
     def _to_bytes(self) -> bytes:
-        # XGBoost's own UBJSON, gzip-compressed (deterministic: mtime=0) to keep the package small
+        # XGBoost's own UBJSON, gzip-compressed (deterministic: mtime=0) to keep the package small;
+        # a monotone correction travels inside it as a booster attribute (base64 of an npz)
+        arrays = self._correction_arrays()
+        self.model_.set_attr(anb_monotone=_npz_b64(arrays) if arrays else None)
         return gzip.compress(bytes(self.model_.save_raw("ubj")), compresslevel=9, mtime=0)
 
     def _from_bytes(self, data: bytes) -> None:
@@ -241,6 +304,8 @@ class XGBSurrogate(ArchRegressor):
         booster.set_param({"nthread": int(self.n_jobs)})
         self.model_ = booster
         self.best_iteration_ = booster.num_boosted_rounds() - 1
+        attr = booster.attr("anb_monotone")
+        self._set_correction_arrays(_b64_npz(attr) if attr else {})
 
 
 class LGBSurrogate(ArchRegressor):

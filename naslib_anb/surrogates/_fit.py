@@ -39,6 +39,9 @@ class FitConfig:
     preset: str = "anb"
     n_jobs: int = 2
     overrides: dict = field(default_factory=dict)
+    #: held-out folds of ``KFold(6, shuffle, random_state=123)`` over train+val, besides the
+    #: upstream train -> val split, on which the predictive std is calibrated (0: no calibration)
+    calibration_folds: int = 2
 
     def __post_init__(self) -> None:
         if self.family != DEFAULT_FAMILY:
@@ -64,6 +67,8 @@ class FitConfig:
             raise ConfigError(f"preset must be one of {PRESETS}, got {self.preset!r}")
         if self.n_jobs < 1:
             raise ConfigError(f"n_jobs must be >= 1, got {self.n_jobs}")
+        if not 0 <= self.calibration_folds <= 6:
+            raise ConfigError(f"calibration_folds must be in 0..6, got {self.calibration_folds}")
         # an override goes to every family that has the parameter; one no family has is a typo
         families = {f for t in self.targets for f in families_for(t, self.family, self.preset)}
         accepted = set().union(*(get_family(f)().get_params() for f in families))
@@ -80,11 +85,13 @@ def member_folds(n: int, members: int, n_folds: int, seed: int) -> list[tuple[np
     return [folds[i % n_folds] for i in range(members)]
 
 
-def fit_ensemble(records: Sequence[Record], target: str, cfg: FitConfig) -> tuple[SurrogateEnsemble, dict]:
+def fit_ensemble(records: Sequence[Record], target: str, cfg: FitConfig,
+                 shared_by_family: Optional[dict[str, dict]] = None) -> tuple[SurrogateEnsemble, dict]:
     """Fit cfg.members members per family on folds of ``records`` (train+val); returns (ensemble, info).
 
     Within a family, member i uses seed ``cfg.seed + i`` and holds out fold i; values a
-    family shares across members (a GP's hyperparameters) come from its first member.
+    family shares across members (a GP's hyperparameters) come from its first member, or
+    from ``shared_by_family`` when given (the calibration refits reuse the shipped ensemble's).
     """
     archs, y = xy(records, target)
     if len(y) < 2:
@@ -94,7 +101,7 @@ def fit_ensemble(records: Sequence[Record], target: str, cfg: FitConfig) -> tupl
     for family in families_for(target, cfg.family, cfg.preset):
         accepted = get_family(family)().get_params()
         overrides = {k: v for k, v in cfg.overrides.items() if k in accepted}
-        shared: dict[str, Any] = {}
+        shared: dict[str, Any] = dict((shared_by_family or {}).get(family, {}))
         for i, (tr, va) in enumerate(folds):
             seed = cfg.seed + i
             est = make_estimator(family, target, seed=seed, preset=cfg.preset, n_jobs=cfg.n_jobs,
@@ -103,7 +110,7 @@ def fit_ensemble(records: Sequence[Record], target: str, cfg: FitConfig) -> tupl
             est.fit([archs[j] for j in tr], y[tr], eval_set=([archs[j] for j in va], y[va]))
             if i == 0:
                 params[family] = {k: v for k, v in est.get_params().items() if k not in ("random_state", "n_jobs")}
-                shared = est.shared_params()
+                shared = shared or est.shared_params()
             members.append(est)
             seeds.append(seed)
             info_members.append({"family": family, "seed": seed, "fold": i % cfg.n_folds, "n_train": int(len(tr)),
@@ -113,17 +120,65 @@ def fit_ensemble(records: Sequence[Record], target: str, cfg: FitConfig) -> tupl
     return SurrogateEnsemble(target, members), info
 
 
+def validation_splits(n: int, n_train: Optional[int], folds: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(name, train, val) index splits of train+val for calibration: the upstream train -> val
+    split (when ``n_train`` is given) and the first ``folds`` folds of KFold(6, shuffle, 123)."""
+    from sklearn.model_selection import KFold
+
+    out = []
+    if n_train is not None and 0 < n_train < n and folds > 0:
+        out.append(("upstream", np.arange(n_train), np.arange(n_train, n)))
+    for i, (tr, va) in enumerate(KFold(6, shuffle=True, random_state=123).split(np.arange(n))):
+        if i >= folds:
+            break
+        out.append((f"fold{i}", tr, va))
+    return out
+
+
+def out_of_sample(records: Sequence[Record], target: str, cfg: FitConfig,
+                  splits: Sequence[tuple[str, np.ndarray, np.ndarray]],
+                  shared_by_family: Optional[dict[str, dict]] = None) -> dict[str, np.ndarray]:
+    """Ensemble predictions on each split's held-out part, fitted like the shipped ensemble on the
+    rest: ``err`` (label - mean), ``mean``, ``member_std`` and ``distance`` (decisions to the
+    nearest training architecture), concatenated over splits."""
+    from naslib_anb.space.support import codes_of, nearest_in, reference_tables
+    from naslib_anb.surrogates._encoding import stage_codes
+
+    parts: dict[str, list] = {"err": [], "mean": [], "member_std": [], "distance": []}
+    for _name, tr, va in splits:
+        train = [records[i] for i in tr]
+        ens, _ = fit_ensemble(train, target, cfg, shared_by_family)
+        archs, y = xy([records[i] for i in va], target)
+        if not len(y):
+            continue
+        mean, sd = ens.predict_codes(stage_codes(archs))
+        parts["err"].append(y - mean)
+        parts["mean"].append(mean)
+        parts["member_std"].append(sd)
+        parts["distance"].append(nearest_in(archs, reference_tables(codes_of(xy(train, target)[0]))))
+    return {k: np.concatenate(v) for k, v in parts.items()}
+
+
 def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Optional[dict] = None,
-                  progress: bool = True, resume_dir: Optional[Path] = None) -> ModelSet:
+                  progress: bool = True, resume_dir: Optional[Path] = None, n_train: Optional[int] = None,
+                  noise_records: Optional[Sequence[Record]] = None) -> ModelSet:
     """Fit every target of ``cfg`` on the train+val records; manifest filled except metrics.
 
     With ``resume_dir``, each finished target is written there at once and a rerun with the
     same config and data loads it instead of fitting it again (a killed fit keeps its targets).
+    With ``cfg.calibration_folds`` the predictive std of every target is calibrated on
+    validation splits of ``trainval`` (``n_train``: the first ``n_train`` records are the upstream
+    train part, the rest its val part). Label noise is estimated from ``noise_records``
+    (default: ``trainval``; pass the records of repeated architectures too, never test ones).
     """
+    from naslib_anb.space.support import codes_of
+    from naslib_anb.surrogates._calibration import estimate_aleatoric, fit_calibration
+
     ensembles, entries = {}, {}
     fingerprint = _fingerprint(cfg, trainval, split_info)
     done = _ResumeDir(Path(resume_dir), fingerprint) if resume_dir is not None else None
     t0 = time.perf_counter()
+    splits = validation_splits(len(trainval), n_train, cfg.calibration_folds) if cfg.calibration_folds else []
     it: Any = cfg.targets
     if progress:
         from tqdm import tqdm
@@ -138,6 +193,18 @@ def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Option
         ens, info = fit_ensemble(trainval, target, cfg)
         _, dropped = usable(trainval, target)
         info["dropped_records"] = dropped
+        aleatoric = estimate_aleatoric(list(noise_records if noise_records is not None else trainval), target)
+        info["aleatoric"] = asdict(aleatoric)
+        if splits:
+            # GP hyperparameters are the shipped ensemble's (a marginal-likelihood search per split
+            # would triple the fit time for a handful of kernel constants)
+            shared = {}
+            for m in ens.members:
+                shared.setdefault(m.family, m.shared_params())
+            oos = out_of_sample(trainval, target, cfg, splits, shared)
+            cal = fit_calibration(oos["err"], oos["mean"], oos["member_std"], oos["distance"], aleatoric)
+            info["calibration"] = cal.to_json()
+            info["calibration"]["splits"] = [name for name, _, _ in splits]
         if done is not None:
             done.save(target, ens, info)
         ensembles[target] = ens
@@ -151,7 +218,8 @@ def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Option
         "fit_seconds": round(time.perf_counter() - t0, 2),
         "targets": entries,
     }
-    return ModelSet(cfg.family, ensembles, manifest)
+    support = np.unique(codes_of([r.arch for r in trainval]), axis=0).astype(np.uint8)
+    return ModelSet(cfg.family, ensembles, manifest, support_codes=support)
 
 
 def _fingerprint(cfg: FitConfig, trainval: Sequence[Record], split_info: Optional[dict]) -> str:
@@ -210,4 +278,5 @@ class _ResumeDir:
         atomic_write_json(self.root / target / "entry.json", entry)  # last: its presence marks the target done
 
 
-__all__ = ["FitConfig", "fit_ensemble", "fit_model_set", "member_folds", "preset_params"]
+__all__ = ["FitConfig", "fit_ensemble", "fit_model_set", "member_folds", "out_of_sample", "preset_params",
+           "validation_splits"]

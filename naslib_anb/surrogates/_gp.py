@@ -139,7 +139,9 @@ class AdditiveGPSurrogate(ArchRegressor):
     boosted: ClassVar[bool] = False
 
     def __init__(self, n_opt: int = 1200, max_iter: int = 200, transform: str = "none",
-                 theta: Optional[tuple] = None, random_state: Any = None, n_jobs: int = 1):
+                 theta: Optional[tuple] = None, random_state: Any = None, n_jobs: int = 1,
+                 monotone: str = "none"):
+        self.monotone = monotone
         self.n_opt = n_opt
         self.theta = theta
         self.max_iter = max_iter
@@ -175,6 +177,7 @@ class AdditiveGPSurrogate(ArchRegressor):
         self._set_state(theta, codes, zs, mu, sd)
         self.n_train_ = int(len(z))
         self.n_features_in_ = N_FEATURES
+        self._fit_monotone_correction()
         return self
 
     def _set_state(self, theta, codes, zs, mu, sd, alpha=None) -> None:
@@ -205,18 +208,17 @@ class AdditiveGPSurrogate(ArchRegressor):
                 "stage_amplitudes": np.exp(t[_AMP]).round(5).tolist(), "constant": float(np.exp(t[_C])),
                 "pair_weight": float(np.exp(t[_W2])), "noise": float(np.exp(t[_NOISE]))}
 
-    def predict_codes(self, codes: np.ndarray) -> np.ndarray:
+    def _predict_z(self, codes: np.ndarray) -> np.ndarray:
         """Posterior mean through the kernel itself (the compiled tables are checked against this)."""
-        self._check_fitted()
         codes = np.asarray(codes, dtype=np.int64)
         out = np.empty(len(codes))
         grams = _stage_grams(self.theta_)
         for i in range(0, len(codes), 2048):
             K, *_ = _kernel(self.theta_, codes[i:i + 2048], self.train_codes_, grams)
             out[i:i + 2048] = K @ self.alpha_
-        return get_transform(self.transform).inverse(self.y_mean_ + self.y_scale_ * out)
+        return self.y_mean_ + self.y_scale_ * out
 
-    def stage_tables(self) -> tuple[dict[tuple[int, ...], np.ndarray], float]:
+    def _raw_stage_tables(self) -> tuple[dict[tuple[int, ...], np.ndarray], float]:
         """The posterior mean as per-stage and stage-pair tables plus a constant (exact)."""
         self._check_fitted()
         t, c, a, sd = self.theta_, self.train_codes_, self.alpha_, self.y_scale_
@@ -237,7 +239,7 @@ class AdditiveGPSurrogate(ArchRegressor):
         bio = io.BytesIO()
         np.savez_compressed(bio, theta=self.theta_, train_codes=self.train_codes_.astype(np.int16),
                             alpha=self.alpha_, y_mean=self.y_mean_, y_scale=self.y_scale_,
-                            kernel_features=np.asarray(KERNEL_FEATURES))
+                            kernel_features=np.asarray(KERNEL_FEATURES), **self._correction_arrays())
         return bio.getvalue()
 
     def _from_bytes(self, data: bytes) -> None:
@@ -252,3 +254,4 @@ class AdditiveGPSurrogate(ArchRegressor):
             if np.any(codes < 0) or np.any(codes >= np.asarray(N_COMBOS)):
                 raise ModelFileError("GP file holds stage codes out of range")
             self._set_state(theta, codes, None, float(f["y_mean"]), float(f["y_scale"]), alpha=alpha)
+            self._set_correction_arrays({k: f[k] for k in f.files})

@@ -29,6 +29,7 @@ from naslib_anb.surrogates._ensemble import SurrogateEnsemble
 from naslib_anb.targets import TARGETS
 
 MANIFEST = "manifest.json"
+SUPPORT = "support.npz"
 FORMAT = "naslib_anb.surrogates.v2"
 
 
@@ -60,6 +61,9 @@ class ModelSet:
     ensembles: dict[str, SurrogateEnsemble]
     manifest: dict[str, Any] = field(default_factory=dict)
     path: Optional[Path] = None
+    #: (m, 28) uint8 ordinal codes of the architectures the set was fitted on (``support.npz``);
+    #: the predictive std grows with the distance to them
+    support_codes: Optional[np.ndarray] = None
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -107,6 +111,11 @@ def write_model_dir(models: ModelSet, directory: Path) -> dict:
     targets = manifest.setdefault("targets", {})
     for name, ens in models.ensembles.items():
         write_target_files(directory, name, ens, targets.setdefault(name, {}))
+    if models.support_codes is not None:
+        sp = directory / SUPPORT
+        _write_npz(sp, {"codes": np.asarray(models.support_codes, dtype=np.uint8)})
+        manifest["support"] = {"file": SUPPORT, "sha256": sha256_file(sp), "bytes": sp.stat().st_size,
+                               "rows": int(len(models.support_codes))}
     devices = device_entries(models.ensembles)
     if devices:  # devices registered at run time (profiled): loading registers them again
         manifest["devices"] = devices
@@ -266,7 +275,8 @@ def load_model_set(model_dir: Path, targets: Optional[list[str]] = None, verify:
             raise ModelFileError(f"{model_dir}: manifest names unknown target {name!r}")
         ensembles[name] = load_target(model_dir, name, entry, verify=verify, compile=compile, n_jobs=n_jobs,
                                       native=native)
-    return ModelSet(manifest["family"], ensembles, manifest, model_dir)
+    return ModelSet(manifest["family"], ensembles, manifest, model_dir,
+                    support_codes=_load_support(model_dir, manifest, verify))
 
 
 def load_target(model_dir: Path, name: str, entry: dict, *, verify: bool = True, compile: bool = True,
@@ -288,3 +298,20 @@ def load_target(model_dir: Path, name: str, entry: dict, *, verify: bool = True,
             raise ModelFileError(f"{tp}: unreadable compiled tables ({exc})") from None
         return SurrogateEnsemble(name, tables=tables, transform=entry["transform"], member_loader=loader)
     return SurrogateEnsemble(name, loader(), compile=compile)
+
+
+def _load_support(model_dir: Path, manifest: dict, verify: bool) -> Optional[np.ndarray]:
+    info = manifest.get("support")
+    if info is None:
+        return None
+    path = model_dir / info["file"]
+    if verify:
+        _verify(path, info["sha256"])
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            codes = np.asarray(z["codes"], dtype=np.uint8)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelFileError(f"{path}: unreadable support codes ({exc})") from None
+    if codes.ndim != 2 or codes.shape[1] != 28:
+        raise ModelFileError(f"{path}: support codes of shape {codes.shape}, expected (n, 28)")
+    return codes

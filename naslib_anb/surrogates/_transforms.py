@@ -3,10 +3,18 @@
 ``inv`` turns throughput (img/s) into milliseconds per image, which is close to a
 sum of per-stage times and therefore suits stage-additive trees; ``logerr`` models the
 log of the top-1 error, which saturates more gently than the accuracy itself.
+
+``satinv<p>@<ceiling>`` (e.g. ``satinv2@33300``) is ``inv`` with a fixed per-image floor
+``t0 = 1000 / ceiling`` ms: the model fits ``z = (t^p - t0^p)^(1/p)`` and predicts
+``t = (max(z, 0)^p + t0^p)^(1/p)``. Per-stage times still add in ``z`` where the network
+is compute-bound, but time per image never drops below ``t0``, so throughput levels off
+below ``ceiling`` img/s for tiny networks, as measured GPU throughput does.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -35,11 +43,32 @@ TRANSFORMS: dict[str, Transform] = {
 }
 
 
+_SATINV = re.compile(r"^satinv(?P<p>[0-9]+(?:\.[0-9]+)?)@(?P<ceiling>[0-9]+(?:\.[0-9]+)?)$")
+
+
+@lru_cache(maxsize=64)
+def _saturating_inverse(name: str, p: float, ceiling: float) -> Transform:
+    t0p = (1000.0 / ceiling) ** p
+
+    def forward(y: np.ndarray) -> np.ndarray:
+        return np.power(np.power(1000.0 / y, p) - t0p, 1.0 / p)
+
+    def inverse(z: np.ndarray) -> np.ndarray:
+        return 1000.0 / np.power(np.power(np.maximum(z, 0.0), p) + t0p, 1.0 / p)
+
+    return Transform(name, forward, inverse, f"0 < y < {ceiling:g}",
+                     lambda y: (y > 0) & (y < ceiling))
+
+
 def get_transform(name: str) -> Transform:
     try:
         return TRANSFORMS[name]
     except (KeyError, TypeError):
-        raise UnknownChoiceError(name, TRANSFORMS, "target transforms") from None
+        pass
+    m = _SATINV.match(name) if isinstance(name, str) else None
+    if m is not None and float(m["p"]) > 0 and float(m["ceiling"]) > 0:
+        return _saturating_inverse(name, float(m["p"]), float(m["ceiling"]))
+    raise UnknownChoiceError(name, [*TRANSFORMS, "satinv<p>@<ceiling>"], "target transforms") from None
 
 
 def forward_checked(name: str, y: np.ndarray) -> np.ndarray:

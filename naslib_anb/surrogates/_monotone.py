@@ -1,0 +1,222 @@
+"""Make a compiled model monotone in architecture size, changing it only where it is not.
+
+A bigger network (one more layer, larger expansion or kernel, SE on) is never faster. Tree
+ensembles fitted to noisy measurements break this in places (a split that happens to
+favour k=5 on a few records), and then extrapolate it. Monotone constraints inside the
+booster cost a lot of accuracy here (their greedy bounds starve later splits), so the
+fitted model is corrected afterwards instead: every compiled table is replaced by the mean
+of its smallest monotone majorant and largest monotone minorant over the partial order of
+one-step changes. Where a table is already monotone both equal it and nothing changes.
+
+A model is a constant plus tables over stage groups (see :mod:`._compile`). Tables over
+groups contained in a larger group are first folded into it; a sum of tables that are
+each monotone along every axis is monotone, so correcting each folded table suffices. The
+correction (corrected minus original) is kept per member and added to its native
+prediction as well, so compiled tables and native members still agree exactly.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Mapping
+
+import numpy as np
+
+from naslib_anb.errors import UnknownChoiceError
+from naslib_anb.space.arch import NUM_STAGES, field_choices
+from naslib_anb.surrogates._encoding import N_COMBOS, STAGE_COMBOS
+
+MONOTONE_CHOICES = ("none", "increasing", "decreasing")
+
+Tables = Mapping[tuple[int, ...], np.ndarray]
+
+
+def check_monotone(kind: str) -> str:
+    if kind not in MONOTONE_CHOICES:
+        raise UnknownChoiceError(kind, MONOTONE_CHOICES, "monotone directions")
+    return kind
+
+
+def bigger_code(stage: int, code: int, field: str) -> int | None:
+    """The stage code one step bigger in ``field`` (None if already the largest)."""
+    st = STAGE_COMBOS[stage][code]
+    if field == "se":
+        if st.se:
+            return None
+        new = (st.e, st.k, st.l, True)
+    else:
+        choices = sorted(field_choices(stage, field))
+        j = choices.index(getattr(st, field))
+        if j + 1 == len(choices):
+            return None
+        vals = {"e": st.e, "k": st.k, "l": st.l}
+        vals[field] = choices[j + 1]
+        new = (vals["e"], vals["k"], vals["l"], st.se)
+    from naslib_anb.surrogates._encoding import _CODE_OF
+
+    return _CODE_OF[stage][new]
+
+
+@lru_cache(maxsize=None)
+def _neighbours(stage: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 4) immediate predecessors and successors of each code (padded with the code itself)."""
+    n = N_COMBOS[stage]
+    succ = np.tile(np.arange(n)[:, None], (1, 4))
+    pred = np.tile(np.arange(n)[:, None], (1, 4))
+    for c in range(n):
+        for j, f in enumerate(("e", "k", "l", "se")):
+            b = bigger_code(stage, c, f)
+            if b is not None:
+                succ[c, j] = b
+                pred[b, j] = c
+    return pred, succ
+
+
+def fold_tables(tables: Tables) -> dict[tuple[int, ...], np.ndarray]:
+    """Fold tables of sub-groups into a containing group: ``{group: float64 array (n_s, ...)}``."""
+    groups = sorted(tables, key=lambda g: (-len(g), g))
+    hosts: list[tuple[int, ...]] = []
+    out: dict[tuple[int, ...], np.ndarray] = {}
+    for g in groups:
+        host = next((h for h in hosts if set(g) <= set(h)), None)
+        t = np.asarray(tables[g], dtype=np.float64).reshape([N_COMBOS[s] for s in g])
+        if host is None:
+            hosts.append(g)
+            out[g] = t.copy()
+            continue
+        shape = [N_COMBOS[s] if s in g else 1 for s in host]
+        order = np.argsort([host.index(s) for s in g])
+        out[host] += np.transpose(t, order).reshape(shape)
+    return out
+
+
+def _edges(stage: int) -> tuple[np.ndarray, np.ndarray]:
+    """All one-step-bigger edges (small code, big code) of one stage."""
+    pred, succ = _neighbours(stage)
+    n = N_COMBOS[stage]
+    src = np.repeat(np.arange(n), succ.shape[1])
+    dst = succ.reshape(-1)
+    keep = src != dst
+    return src[keep], dst[keep]
+
+
+def _monotone_with_slack(m: np.ndarray, stage: int, slack: np.ndarray) -> np.ndarray:
+    """Close to ``m`` with ``out[big] - out[small] >= slack`` on every edge of ``stage``.
+
+    Mean of the smallest feasible majorant (propagated upwards) and the largest feasible
+    minorant (propagated downwards); both are feasible, so is their mean, and where ``m``
+    already satisfies every constraint both equal ``m``.
+    """
+    src, dst = _edges(stage)
+    up, down = m.copy(), m.copy()
+    for _ in range(4 * NUM_STAGES + 8):  # longest chain in a stage is 7 steps
+        new_up = up.copy()
+        np.maximum.at(new_up, dst, up[src] + slack)
+        new_down = down.copy()
+        np.minimum.at(new_down, src, down[dst] - slack)
+        if np.array_equal(new_up, up) and np.array_equal(new_down, down):
+            break
+        up, down = new_up, new_down
+    return 0.5 * (up + down)
+
+
+def monotone_correction(tables: Tables, kind: str) -> dict[tuple[int, ...], np.ndarray]:
+    """Per-stage tables to add to ``tables`` so that the model becomes monotone.
+
+    ``kind="increasing"``: the model never decreases when a stage gets one step bigger.
+    Each folded stage-pair table is split (functional ANOVA, uniform weights over codes)
+    into main effects and a centred interaction. Only the main effects change: each stage's
+    step must rise by at least the worst drop the interactions can cause on that step, so
+    the whole model is monotone whatever the other stages are. Stages whose main effect
+    already does so get no entry. For a stage-additive model this is the plain monotone
+    correction of each stage table; with stage-pair interactions the required rise can be
+    large (see docs/surrogates.md: it costs accuracy there).
+    """
+    check_monotone(kind)
+    if kind == "none":
+        return {}
+    sign = 1.0 if kind == "increasing" else -1.0
+    main = [np.zeros(N_COMBOS[s]) for s in range(NUM_STAGES)]
+    # per stage: the interaction tables' change along each edge, one (n_edges, n_partner) array per partner
+    drops: list[list[np.ndarray]] = [[] for _ in range(NUM_STAGES)]
+    partners: list[list[int]] = [[] for _ in range(NUM_STAGES)]
+    for g, t in fold_tables(tables).items():
+        t = sign * t
+        if len(g) == 1:
+            main[g[0]] += t
+            continue
+        if len(g) != 2:
+            raise NotImplementedError("monotone correction of tables over three stages")
+        a, b = g
+        rows, cols, grand = t.mean(axis=1), t.mean(axis=0), t.mean()
+        main[a] += rows - grand
+        main[b] += cols - grand
+        inter = t - rows[:, None] - cols[None, :] + grand
+        for stage, other, arr in ((a, b, inter), (b, a, inter.T)):
+            src, dst = _edges(stage)
+            drops[stage].append(arr[dst] - arr[src])
+            partners[stage].append(other)
+    slack = [sum((np.maximum(0.0, -d).max(axis=1) for d in drops[s]), np.zeros(len(_edges(s)[0])))
+             for s in range(NUM_STAGES)]
+    out = {}
+    for s in range(NUM_STAGES):
+        fixed = _monotone_with_slack(main[s], s, slack[s])
+        delta = sign * (fixed - main[s])
+        if np.any(delta != 0):
+            out[(s,)] = delta
+    return out
+
+
+def correction_values(correction: Mapping[tuple[int, ...], np.ndarray], codes: np.ndarray) -> np.ndarray:
+    """Sum of the correction tables at stage ``codes`` (n, 7)."""
+    out = np.zeros(len(codes))
+    for g, delta in correction.items():
+        idx = np.ravel_multi_index(tuple(codes[:, s] for s in g), [N_COMBOS[s] for s in g])
+        out += np.asarray(delta)[idx]
+    return out
+
+
+def correction_to_arrays(correction: Mapping[tuple[int, ...], np.ndarray]) -> dict[str, np.ndarray]:
+    """npz-ready arrays: ``monotone_<bitmask>`` per group."""
+    return {f"monotone_{sum(1 << s for s in g)}": np.asarray(v, dtype=np.float64) for g, v in correction.items()}
+
+
+def correction_from_arrays(arrays: Mapping[str, np.ndarray]) -> dict[tuple[int, ...], np.ndarray]:
+    out = {}
+    for key, v in arrays.items():
+        if not key.startswith("monotone_"):
+            continue
+        mask = int(key[len("monotone_"):])
+        g = tuple(s for s in range(NUM_STAGES) if mask >> s & 1)
+        size = int(np.prod([N_COMBOS[s] for s in g]))
+        v = np.asarray(v, dtype=np.float64)
+        if not g or v.shape != (size,) or not np.all(np.isfinite(v)):
+            from naslib_anb.errors import ModelFileError
+
+            raise ModelFileError(f"monotone correction {key!r} has shape {v.shape}, expected ({size},)")
+        out[g] = v
+    return out
+
+
+__all__ = ["MONOTONE_CHOICES", "bigger_code", "bigger_neighbours", "check_monotone", "correction_from_arrays", "correction_to_arrays",
+           "correction_values", "fold_tables", "monotone_correction"]
+
+
+def bigger_neighbours(codes: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of stage ``codes`` (n, 7), one seeded one-step-bigger neighbour: a random stage
+    and a random field (more layers, larger expansion or kernel, SE on) that can still grow.
+    Returns ``(bigger_codes, field_index)`` with field index 0..3 for e, k, l, se (-1: nothing can grow, row unchanged)."""
+    rng = np.random.default_rng(seed)
+    codes = np.asarray(codes, dtype=np.int64)
+    options = [[[(s, j, b) for j, f in enumerate(("e", "k", "l", "se"))
+                 if (b := bigger_code(s, c, f)) is not None] for c in range(N_COMBOS[s])] for s in range(NUM_STAGES)]
+    out = codes.copy()
+    kinds = np.empty(len(codes), dtype=np.int64)
+    for i, row in enumerate(codes):
+        choices = [o for s in range(NUM_STAGES) for o in options[s][row[s]]]
+        if not choices:  # the largest architecture of the space has no bigger neighbour
+            kinds[i] = -1
+            continue
+        s, j, b = choices[int(rng.integers(len(choices)))]
+        out[i, s] = b
+        kinds[i] = j
+    return out, kinds
