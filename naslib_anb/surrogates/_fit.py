@@ -89,6 +89,14 @@ def fit_ensemble(records: Sequence[Record], target: str, cfg: FitConfig,
                  shared_by_family: Optional[dict[str, dict]] = None) -> tuple[SurrogateEnsemble, dict]:
     """Fit cfg.members members per family on folds of ``records`` (train+val); returns (ensemble, info).
 
+    See :func:`_fit_ensemble`."""
+    return _fit_ensemble(records, target, cfg, shared_by_family)
+
+
+def _fit_ensemble(records: Sequence[Record], target: str, cfg: FitConfig,
+                  shared_by_family: Optional[dict[str, dict]] = None) -> tuple[SurrogateEnsemble, dict]:
+    """Fit cfg.members members per family on folds of ``records`` (train+val); returns (ensemble, info).
+
     Within a family, member i uses seed ``cfg.seed + i`` and holds out fold i; values a
     family shares across members (a GP's hyperparameters) come from its first member, or
     from ``shared_by_family`` when given (the calibration refits reuse the shipped ensemble's).
@@ -147,7 +155,7 @@ def out_of_sample(records: Sequence[Record], target: str, cfg: FitConfig,
     parts: dict[str, list] = {"err": [], "mean": [], "member_std": [], "distance": []}
     for _name, tr, va in splits:
         train = [records[i] for i in tr]
-        ens, _ = fit_ensemble(train, target, cfg, shared_by_family)
+        ens, _ = _fit_ensemble(train, target, cfg, shared_by_family)
         archs, y = xy([records[i] for i in va], target)
         if not len(y):
             continue
