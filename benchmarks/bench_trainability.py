@@ -21,26 +21,6 @@ import json
 import time
 
 
-def _torch_saved_bytes(arch, batch: int, res: int) -> int:
-    import torch
-
-    from naslib_anb.models.builder import build_model
-
-    model = build_model(arch, device="meta", init="timm").to(torch.float16).train()
-    params = {p.untyped_storage()._cdata for p in model.parameters()}
-    saved: dict[int, int] = {}
-
-    def pack(t):
-        saved[t.untyped_storage()._cdata] = t.untyped_storage().nbytes()
-        return t
-
-    x = torch.empty(batch, 3, res, res, device="meta", dtype=torch.float16)
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        logits = model(x)
-        torch.nn.functional.cross_entropy(logits.float(), torch.zeros(batch, dtype=torch.long, device="meta"))
-    return sum(n for k, n in saved.items() if k not in params)
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--samples", type=int, default=1_000_000, help="uniform samples for the feasible fraction")
@@ -122,13 +102,14 @@ def main(argv=None) -> int:
             import timm  # noqa: F401
             import torch  # noqa: F401
 
+            from naslib_anb.models.saved_bytes import autograd_saved_bytes
             from naslib_anb.space.memory import train_memory
 
-            _torch_saved_bytes(archs[0], 8, 32)  # imports and first-call set-up outside the timing
+            autograd_saved_bytes(archs[0], 8, 32)  # imports and first-call set-up outside the timing
             errs = []
             t0 = time.perf_counter()
             for a in archs[:args.torch_archs]:
-                torch_bytes = _torch_saved_bytes(a, P_STAR.batch_size, P_STAR.resolution)
+                torch_bytes = autograd_saved_bytes(a, P_STAR.batch_size, P_STAR.resolution)
                 errs.append(float(train_memory([a]).activations[0]) / torch_bytes - 1)
             per_arch = (time.perf_counter() - t0) / args.torch_archs
             speed["torch_meta_per_arch_s"] = round(per_arch, 3)
