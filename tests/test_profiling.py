@@ -456,3 +456,24 @@ def test_gpu_upstream_protocol_and_energy_sweep(tmp_path):
     assert sweep["batch_sizes"][0] == 1 and sweep["largest_batch"] == sweep["batch_sizes"][-1]
     assert all(p["gross_j_per_image_mean"] > 0 for p in sweep["points"])
     assert ("cpu_package" in rec.energy) == ("energy_unavailable" not in rec.environment)
+
+
+def test_default_measurements_leave_out_energy_where_there_is_no_counter(tmp_path, capsys, monkeypatch):
+    """Not asked for, energy is dropped with a note when the machine has no counter; asked for, it is an error."""
+    pytest.importorskip("torch")
+    from naslib_anb.cli.profile_cmd import main
+    from naslib_anb.profiling import worker
+
+    def no_counter(cfg):
+        if "energy" in cfg.measure:
+            raise DeviceUnavailableError("CPU package energy (RAPL)", "no counter in this test")
+
+    monkeypatch.setattr(worker, "check_energy", no_counter)
+    run = ["run", "--archs", str(TINY), "--no-progress", "--no-isolate", "--device", "cpu", "--precision", "fp32",
+           "--resolution", "32", "--batch-size", "2", "--iters", "1", "--repeats", "1", "--warmup-iters", "1",
+           "--latency-iters", "1", "--latency-warmup-iters", "1"]
+    assert main(run + ["--out", str(tmp_path / "d")]) == 0
+    err = capsys.readouterr().err
+    assert "energy not measured" in err
+    assert main(run + ["--out", str(tmp_path / "e"), "--measure", "throughput,energy"]) == 2
+    assert "RAPL" in capsys.readouterr().err

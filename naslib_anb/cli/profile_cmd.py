@@ -114,6 +114,22 @@ def _bases(entries: Any, data: Any, match: bool) -> dict[str, Any]:
     return out
 
 
+def _default_measurements(cfg: Any) -> Any:
+    """Energy is in the built-in default only where this machine has a counter; asked for, it must be."""
+    import dataclasses
+
+    from naslib_anb.profiling.errors import DeviceUnavailableError
+    from naslib_anb.profiling.worker import check_device, check_energy
+
+    check_device(cfg)  # a missing device is its own error, not a missing energy counter
+    try:
+        check_energy(cfg)
+    except DeviceUnavailableError as exc:
+        print(f"energy not measured: {exc}", file=sys.stderr)
+        return dataclasses.replace(cfg, measure=tuple(m for m in cfg.measure if m != "energy"))
+    return cfg
+
+
 def run(args: argparse.Namespace) -> int:
     from naslib_anb.profiling import build_manifest, load_config, run_sweep
 
@@ -129,6 +145,8 @@ def run(args: argparse.Namespace) -> int:
         "isolate": False if args.no_isolate else None,
     }
     cfg = load_config(args.config, **over)
+    if args.measure is None and args.config is None:
+        cfg = _default_measurements(cfg)
     entries = build_manifest(args.archs, args.data)
     bases = _bases(entries, args.data, args.match_dataset)
     res = run_sweep(entries, cfg, args.out, retry_failed=args.retry_failed, bases=bases,
