@@ -34,6 +34,9 @@ def main(argv=None) -> int:
                    help="skip architectures already in this ANB dataset (tarball or JSON directory)")
     p.add_argument("--config", default=None, help="TrainConfig YAML (default p*)")
     p.add_argument("--data", default=None, help="ImageFolder root (sets data_dir)")
+    p.add_argument("--resolution", type=int, default=None,
+                   help="train and validate at this size in px (default: the recipe's; ImageNet p*: 160->192, val 256)")
+    p.add_argument("--num-classes", type=int, default=None, help="classifier classes (default: class folders)")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
     p.add_argument("--out", required=True)
     p.add_argument("--executor", default="local", help="slurm | local | debug | inline")
@@ -55,7 +58,7 @@ def main(argv=None) -> int:
     from naslib_anb.errors import ANBError
     from naslib_anb.io import ensure_writable_dir
     from naslib_anb.training.collect import CollectSpec, run_collection, status
-    from naslib_anb.training.config import load_config, parse_overrides
+    from naslib_anb.training.config import data_overrides, load_config, parse_overrides
 
     try:
         if args.status:
@@ -64,9 +67,7 @@ def main(argv=None) -> int:
         if args.n is None:
             p.error("--n is required (unless --status)")
         wait = True if args.wait else False if args.no_wait else None
-        over = parse_overrides(args.set)
-        if args.data:
-            over["data_dir"] = os.path.abspath(args.data)
+        over = {**data_overrides(args.data, args.resolution, args.num_classes), **parse_overrides(args.set)}
         cfg = load_config(args.config, over)
         spec = CollectSpec(os.path.abspath(args.out), args.n, args.seed, args.sampler, cfg.to_dict(), args.nproc,
                            args.max_retries)

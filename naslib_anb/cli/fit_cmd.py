@@ -30,9 +30,13 @@ def add_parser(sub) -> None:
     p.add_argument("--profiles", nargs="+", default=None, metavar="DIR",
                    help="fit the device targets of `naslib-anb profile` output directories instead "
                         "(implies --split all)")
-    p.add_argument("--split", default="default", choices=["default", "all"],
+    p.add_argument("--split", default="default", choices=["default", "all", "random"],
                    help="default: fit on the upstream train+val, keep test for evaluation; "
-                        "all: fit on every record (no test metrics)")
+                        "all: fit on every record (no test metrics); random: a seeded split of the records "
+                        "(--split-fractions, --split-seed), for datasets you collected yourself")
+    p.add_argument("--split-fractions", type=float, nargs=3, default=(0.8, 0.1, 0.1), metavar=("TRAIN", "VAL", "TEST"),
+                   help="train/val/test shares of --split random (default 0.8 0.1 0.1)")
+    p.add_argument("--split-seed", type=int, default=0, help="seed of --split random (default 0)")
     p.add_argument("--threads", type=int, default=2, help="threads per fit (nthread)")
     p.add_argument("--force", action="store_true", help="replace an existing --out directory")
     p.epilog = ("The model directory is built in OUT.partial and renamed to OUT when complete; a killed fit "
@@ -72,17 +76,20 @@ def run(args: argparse.Namespace) -> int:
                     n_folds=args.folds, seed=args.seed, preset=args.preset, n_jobs=args.threads,
                     calibration_folds=args.calibration_folds)
     n_train, noise_records = None, None
-    if args.split == "default":
-        sp = ds.default_split()
+    if args.split in ("default", "random"):
+        sp = ds.default_split() if args.split == "default" else ds.random_split(args.split_seed, args.split_fractions)
         trainval, test = list(sp.train) + list(sp.val), list(sp.test)
         n_train = len(sp.train)
-        # repeated architectures left out of the split measure the label noise, unless a twin is in test
-        in_split = {r.name for part in (sp.train, sp.val, sp.test) for r in part}
-        test_archs = {r.arch for r in sp.test}
-        noise_records = trainval + [r for r in ds if r.name not in in_split and r.arch not in test_archs]
-        split_info = {"name": "default", "train": len(sp.train), "val": len(sp.val), "test": len(sp.test),
+        if args.split == "default":
+            # repeated architectures left out of the split measure the label noise, unless a twin is in test
+            in_split = {r.name for part in (sp.train, sp.val, sp.test) for r in part}
+            test_archs = {r.arch for r in sp.test}
+            noise_records = trainval + [r for r in ds if r.name not in in_split and r.arch not in test_archs]
+        split_info = {"name": args.split, "train": len(sp.train), "val": len(sp.val), "test": len(sp.test),
                       "members": f"KFold({cfg.n_folds}, shuffle, random_state={cfg.seed}) over train+val; "
                                  "member i holds out fold i for early stopping; test never used in fitting"}
+        if args.split == "random":
+            split_info.update(seed=args.split_seed, fractions=list(args.split_fractions))
     else:
         trainval, test = list(ds.unique()), []
         split_info = {"name": "all", "records": len(trainval)}

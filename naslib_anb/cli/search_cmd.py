@@ -51,8 +51,49 @@ def add_parser(sub) -> None:
     p.add_argument("--optimizer", help="rs | re | reinforce (rs-pareto, re-pareto with --objective pareto)")
     p.add_argument("--seed", type=int, help="random seed (default 0)")
     add_common_arguments(p)
+    add_benchmark_source_arguments(p)
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run)
+
+
+def add_benchmark_source_arguments(p: argparse.ArgumentParser) -> None:
+    """Search a fitted model directory, or search "for real" by training (true search)."""
+    g = p.add_argument_group("benchmark source (instead of --benchmark)")
+    g.add_argument("--models", type=Path, metavar="DIR", help="a model directory written by `naslib-anb fit`")
+    g.add_argument("--train-store", type=Path, metavar="DIR",
+                   help="true search: train every queried architecture with a recipe and cache its result "
+                        "in DIR (a rerun reuses it and resumes an interrupted architecture)")
+    g.add_argument("--train-recipe", type=Path, metavar="FILE",
+                   help="TrainConfig YAML for --train-store (default: the recipe the store was made with)")
+    g.add_argument("--train-data", type=Path, metavar="DIR", help="ImageFolder root (sets the recipe's data_dir)")
+    g.add_argument("--train-executor", default="inline", help="inline (this process) | local (parallel processes)")
+    g.add_argument("--train-workers", type=int, default=1, help="parallel trainings with --train-executor local")
+
+
+def benchmark_from_args(args: argparse.Namespace, name: str):
+    """The benchmark a search runs on: --models, --train-store, else --benchmark by name."""
+    models, store = getattr(args, "models", None), getattr(args, "train_store", None)
+    if models is not None and store is not None:
+        raise ConfigError("--models and --train-store are exclusive: pick one benchmark")
+    if models is not None:
+        from naslib_anb.benchmark import load_benchmark
+
+        return load_benchmark(model_dir=models)
+    if store is not None:
+        from naslib_anb.benchmark.training import TrainingBenchmark
+
+        recipe = None
+        if args.train_recipe is not None or args.train_data is not None:
+            from naslib_anb.training.config import load_config
+
+            over = {"data_dir": str(args.train_data.resolve())} if args.train_data is not None else {}
+            recipe = load_config(args.train_recipe, over) if args.train_recipe is not None else None
+            if recipe is None:  # only --train-data: the store's recipe, on this data
+                recipe = load_config(store / "recipe.yaml", over)
+        return TrainingBenchmark(store, recipe, executor=args.train_executor, workers=args.train_workers)
+    from naslib_anb.search.driver import get_benchmark
+
+    return get_benchmark(name)
 
 
 def config_from_args(args: argparse.Namespace, extra: Optional[dict[str, Any]] = None):
@@ -76,7 +117,7 @@ def config_from_args(args: argparse.Namespace, extra: Optional[dict[str, Any]] =
 
 
 def run(args: argparse.Namespace) -> int:
-    from naslib_anb.search.driver import get_benchmark, run_search
+    from naslib_anb.search.driver import run_search
     from naslib_anb.search.output import RUN_FILES, format_pareto, prepare_out_dir, write_run
 
     if args.optimizer is None and args.config is None:
@@ -85,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = config_from_args(args)  # every argument validated before anything is loaded or written
     prepare_out_dir(args.out, args.force)  # fail fast, before loading the benchmark
-    bench = get_benchmark(cfg.benchmark)
+    bench = benchmark_from_args(args, cfg.benchmark)
     out = args.out
     # one writer; swapped in whole at the end
     with staged_output(out, force=args.force, signature=RUN_SIGNATURE) as staging:

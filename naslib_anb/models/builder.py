@@ -18,7 +18,7 @@ from naslib_anb.space.arch import HEAD_CHANNELS, NUM_CLASSES, STEM_CHANNELS, Arc
 #: ``relu``: ReLU everywhere and a hard-sigmoid SE gate (the variant behind the dataset).
 #: ``silu``: SiLU everywhere and a sigmoid SE gate (upstream's full-length retraining).
 ACTIVATIONS = ("relu", "silu")
-INITS = ("anb", "timm")
+INITS = ("anb", "anb_fanin", "timm")
 
 
 def _layers(activation: str):
@@ -49,6 +49,18 @@ def _init_anb(model: Any) -> None:
             r = 1.0 / math.sqrt(m.out_features)
             nn.init.uniform_(m.weight, -r, r)
             nn.init.zeros_(m.bias)
+
+
+def _init_classifier_fan_in(model: Any) -> None:
+    """Classifier U(+-1/sqrt(in_features)): upstream's U(+-1/sqrt(out)) gives logits of std ~7 at
+    initialisation for a 10-class head; on 1000 classes both ranges are about 0.03."""
+    import math
+
+    import torch.nn as nn
+
+    r = 1.0 / math.sqrt(model.classifier.in_features)
+    nn.init.uniform_(model.classifier.weight, -r, r)
+    nn.init.zeros_(model.classifier.bias)
 
 
 def build_model(
@@ -98,8 +110,10 @@ def build_model(
         drop_path_rate=float(drop_path_rate),
         **kw,
     )
-    if init == "anb" and str(kw.get("device", "")) != "meta":  # str: a torch.device or a string
+    if init in ("anb", "anb_fanin") and str(kw.get("device", "")) != "meta":  # str: a torch.device or a string
         _init_anb(model)
+        if init == "anb_fanin":
+            _init_classifier_fan_in(model)
     return model
 
 

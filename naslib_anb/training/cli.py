@@ -22,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("recipe")
     g.add_argument("--config", default=None, help="YAML TrainConfig (default: p* built-in defaults)")
     g.add_argument("--data", default=None, help="ImageFolder root with train/ and val/ (sets data_dir)")
+    g.add_argument("--resolution", type=int, default=None,
+                   help="train and validate at this size in px (default: the recipe's; ImageNet p*: 160->192, val 256)")
+    g.add_argument("--num-classes", type=int, default=None, help="classifier classes (default: class folders)")
     g.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override config fields")
     g.add_argument("--no-resume", action="store_true", help="ignore an existing checkpoint")
     g.add_argument("--save-weights", action="store_true", help="save final weights (model.pt)")
@@ -37,12 +40,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     logging.basicConfig(level=logging.INFO if (args.verbose and rank == 0) else logging.WARNING,
                         format="%(asctime)s %(name)s %(message)s")
     try:
-        from naslib_anb.training.config import load_config, parse_overrides
+        from naslib_anb.training.config import data_overrides, load_config, parse_overrides
         from naslib_anb.training.engine import train_arch
 
-        over = parse_overrides(args.set)
-        if args.data is not None:
-            over["data_dir"] = os.path.abspath(args.data)
+        over = {**data_overrides(args.data, args.resolution, args.num_classes), **parse_overrides(args.set)}
         cfg = load_config(args.config, over)
         if rank == 0:
             from naslib_anb.io import ensure_writable_dir

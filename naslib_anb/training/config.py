@@ -22,6 +22,7 @@ ACTIVATIONS = ("relu", "silu")
 LR_SCALINGS = ("global_batch", "per_process")
 TRAIN_INTERPOLATIONS = ("bilinear", "bicubic", "random")
 VAL_INTERPOLATIONS = ("bilinear", "bicubic")
+INITS = ("anb", "anb_fanin", "timm")
 
 
 @dataclass(frozen=True)
@@ -78,12 +79,13 @@ class TrainConfig:
     decay_rate: float = 0.97
     label_smoothing: float = 0.1
     ema_decay: Optional[float] = None  #: model EMA (evaluated instead of the raw model when set)
+    bn_recalibration_batches: int = 0  #: >0: precise BN over this many training batches before validating
     grad_clip: Optional[float] = None
     # -- model ---------------------------------------------------------------------------
     activation: str = "relu"
     drop_rate: float = 0.2
     drop_path_rate: float = 0.2
-    init: str = "anb"
+    init: str = "anb"  #: "anb" upstream; "anb_fanin" the same with a U(+-1/sqrt(in)) classifier (few classes)
     num_classes: Optional[int] = None  #: None: the number of class folders
     # -- hardware and precision ----------------------------------------------------------
     amp: bool = True  #: autocast + GradScaler, only on CUDA
@@ -104,7 +106,7 @@ class TrainConfig:
             return ConfigError(f"TrainConfig.{name} is {getattr(self, name)!r}; valid: {valid}")
 
         for name, choices in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("loader", LOADERS),
-                              ("amp_dtype", AMP_DTYPES), ("activation", ACTIVATIONS), ("init", ("anb", "timm")),
+                              ("amp_dtype", AMP_DTYPES), ("activation", ACTIVATIONS), ("init", INITS),
                               ("lr_scaling", LR_SCALINGS), ("train_interpolation", TRAIN_INTERPOLATIONS),
                               ("val_interpolation", VAL_INTERPOLATIONS)):
             if getattr(self, name) not in choices:
@@ -114,7 +116,7 @@ class TrainConfig:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise bad(name, "a positive int")
-        for name in ("num_workers", "start_ramp", "end_ramp", "val_last_epochs"):
+        for name in ("num_workers", "start_ramp", "end_ramp", "val_last_epochs", "bn_recalibration_batches"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise bad(name, "an int >= 0")
@@ -220,3 +222,25 @@ def load_config(path: Any = None, overrides: Optional[Mapping[str, Any]] = None)
 def parse_overrides(items: list[str]) -> dict[str, Any]:
     """``["epochs=2", "auto_augment=null"]`` -> typed dict (values parsed as YAML scalars)."""
     return parse_key_values(items, "override")
+
+
+def data_overrides(data: Any = None, resolution: Optional[int] = None,
+                   num_classes: Optional[int] = None) -> dict[str, Any]:
+    """Recipe fields for "this ImageFolder, at this resolution, with this many classes" (runner flags).
+
+    ``resolution`` trains and validates at one size (``min_res = max_res = val_res``, and the memory
+    probe at it); None keeps the recipe's (ImageNet: progressive 160 -> 192, validation at 256).
+    ``num_classes`` sizes the classifier head; None counts the class folders of ``train/``.
+    """
+    import os
+
+    over: dict[str, Any] = {}
+    if data is not None:
+        over["data_dir"] = os.path.abspath(str(data))
+    if resolution is not None:
+        if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 1:
+            raise ConfigError(f"resolution is {resolution!r}; valid: a positive int (pixels)")
+        over.update(min_res=resolution, max_res=resolution, val_res=resolution, memory_probe_res=resolution)
+    if num_classes is not None:
+        over["num_classes"] = num_classes  # validated by TrainConfig
+    return over

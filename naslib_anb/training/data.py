@@ -102,7 +102,11 @@ def image_folder(cfg: TrainConfig, split: str, transform):
     path = Path(cfg.data_dir) / split
     if not path.is_dir():
         raise DataError(f"ImageFolder split {str(path)!r} does not exist (expected {cfg.data_dir}/{split}/<class>/*)")
-    return ImageFolder(str(path), transform=transform)
+    ds = ImageFolder(str(path), transform=transform)
+    if cfg.num_classes is not None and len(ds.classes) > cfg.num_classes:
+        raise DataError(f"ImageFolder {str(path)!r} has {len(ds.classes)} class folders but num_classes is "
+                        f"{cfg.num_classes}; valid: num_classes >= {len(ds.classes)} or None (count the folders)")
+    return ds
 
 
 class ShardSampler:

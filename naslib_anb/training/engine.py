@@ -411,6 +411,10 @@ def train_arch(cfg: TrainConfig, arch: Any, out_dir: Any, *, resume: bool = True
         if cfg.validate_epoch(epoch):
             t1 = time.perf_counter()
             vmodel = ema.module if ema is not None else model
+            if cfg.bn_recalibration_batches:  # precise BN (off in p*): statistics of the current weights
+                from naslib_anb.training.precise_bn import recalibrate_bn
+
+                recalibrate_bn(vmodel, loader, cfg.bn_recalibration_batches, env.device)
             D.broadcast_buffers(env, vmodel)  # validate (and save) rank 0's BN statistics on every rank
             entry.val_top1, entry.val_top5, entry.val_loss = validate(cfg, vmodel, vloader, env, num_classes)
             entry.val_time_s = time.perf_counter() - t1

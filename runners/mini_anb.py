@@ -1,0 +1,347 @@
+#!/usr/bin/env python
+"""A miniature Accel-NASBench, end to end, on real images that ship with scikit-learn. See docs/mini_anb.md.
+
+    python runners/mini_anb.py --out mini_anb_run            # the documented run
+    python runners/mini_anb.py --out /tmp/mini --tiny         # the CI smoke size (about a minute)
+
+The chain (each stage is cached under ``--out``, so a rerun, or a run after a kill, resumes and
+loses at most the epoch in progress):
+
+1. ``data/``     the 1,797 digits as an ImageFolder at 32 px (``naslib-anb digits``)
+2. ``proxy/``    proxy-recipe search: the reference recipe and cheaper candidates train the same
+                 reference architectures (spread over MACs and params); per recipe: Kendall tau of
+                 its top-1 against the reference's and mean training time. The chosen recipe has the
+                 highest tau among those at most ``--t-spec-fraction`` of the reference's time.
+3. ``collect/``  ``--n-collect`` uniformly sampled architectures trained with the chosen recipe
+                 by the collection engine (``results/`` is an ANB-schema dataset)
+4. ``models/``   ``naslib-anb fit`` on them (a random train/val/test split; test R2 and tau)
+5. ``search/``   RS, RE and REINFORCE with one budget on the fitted surrogate (``--sim-seeds``
+                 seeds) and as true runs that train every query with the chosen recipe
+                 (``--true-seeds`` seeds; ``true_store/`` caches every trained architecture)
+6. ``summary.json`` and ``trajectories.png`` (true vs simulated best-so-far top-1)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+log = logging.getLogger("mini_anb")
+
+OPTIMIZERS = ("rs", "re", "reinforce")
+
+#: The base recipe for the digits: p*'s structure (SGD, triangular LR, label smoothing) with a light
+#: augmentation that suits digits (no flips, mild crops) and CPU settings.
+BASE_RECIPE: dict[str, Any] = dict(
+    num_workers=0, batch_size=128, val_batch_size=512, drop_last=True, amp=False, channels_last=False,
+    hflip=0.0, rrc_scale=(0.6, 1.0), val_crop_ratio=1.0, res_multiple=8, start_ramp=0, end_ramp=0,
+    lr=0.4, lr_ref_batch=128, lr_peak_epoch=0.5, label_smoothing=0.1, drop_rate=0.1, drop_path_rate=0.0,
+    weight_decay=5e-5, val_last_epochs=1, seed=0,
+)
+
+#: (name, overrides): the reference recipe first, then cheaper candidates (the proxy knobs: epochs,
+#: resolution, batch size).
+RECIPES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("reference", dict(epochs=6, min_res=32, max_res=32, val_res=32)),
+    ("e3_r16", dict(epochs=3, min_res=16, max_res=16, val_res=16)),
+    ("e2_r16", dict(epochs=2, min_res=16, max_res=16, val_res=16)),
+    ("e3_r8", dict(epochs=3, min_res=8, max_res=8, val_res=8)),
+    ("e2_r8", dict(epochs=2, min_res=8, max_res=8, val_res=8)),
+)
+TINY_RECIPES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("reference", dict(epochs=2, min_res=16, max_res=16, val_res=16, batch_size=16, lr_ref_batch=16)),
+    ("e1_r16", dict(epochs=1, min_res=16, max_res=16, val_res=16, batch_size=16, lr_ref_batch=16)),
+    ("e2_r8", dict(epochs=2, min_res=8, max_res=8, val_res=8, batch_size=16, lr_ref_batch=16)),
+    ("e1_r8", dict(epochs=1, min_res=8, max_res=8, val_res=8, batch_size=16, lr_ref_batch=16)),
+    ("e1_r8_b32", dict(epochs=1, min_res=8, max_res=8, val_res=8, batch_size=32, lr_ref_batch=32)),
+)
+
+
+@dataclass
+class MiniSpec:
+    """Every size of the chain (saved as ``spec.json``; a rerun must use the same one)."""
+
+    size: int = 32
+    per_class: Optional[int] = None
+    n_proxy: int = 12
+    n_collect: int = 200
+    budget: int = 24
+    sim_seeds: int = 5
+    true_seeds: int = 1
+    t_spec_fraction: float = 0.35
+    seed: int = 0
+    split_fractions: tuple[float, float, float] = (0.7, 0.1, 0.2)
+    fit_members: int = 5
+    fit_folds: int = 5
+    re_population: int = 8
+    re_sample: int = 4
+    reinforce_batch: int = 4
+    recipes: list = field(default_factory=lambda: [list(r) for r in RECIPES])
+
+    @classmethod
+    def tiny(cls) -> "MiniSpec":
+        return cls(per_class=8, n_proxy=4, n_collect=8, budget=4, sim_seeds=2, true_seeds=1,
+                   t_spec_fraction=0.9, split_fractions=(0.5, 0.125, 0.375), fit_members=2, fit_folds=2,
+                   re_population=2, re_sample=2, reinforce_batch=2, recipes=[list(r) for r in TINY_RECIPES])
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    from naslib_anb.io import atomic_write_json
+
+    atomic_write_json(path, obj)
+
+
+def _recipe(spec: MiniSpec, data_dir: Path, name: str):
+    from naslib_anb.training.config import TrainConfig, data_overrides
+
+    over = dict(spec.recipes)[name]
+    return TrainConfig.from_dict({**BASE_RECIPE, **over, **data_overrides(data_dir, num_classes=10),
+                                  "name": f"digits_{name}"})
+
+
+def _bench(store: Path, cfg, workers: int):
+    from naslib_anb.benchmark.training import TrainingBenchmark
+
+    return TrainingBenchmark(store, cfg, executor="local" if workers > 1 else "inline", workers=workers)
+
+
+# -- stages -------------------------------------------------------------------------------------
+def stage_data(spec: MiniSpec, out: Path) -> Path:
+    from naslib_anb.training.digits import write_digits
+
+    write_digits(out / "data", size=spec.size, seed=spec.seed, per_class=spec.per_class)
+    return out / "data"
+
+
+def reference_archs(spec: MiniSpec) -> list[str]:
+    """``n_proxy`` architectures spread evenly over MACs and params (as the paper's reference set)."""
+    from naslib_anb.space.cost import arch_cost
+    from naslib_anb.training.collect import sample_archs
+    from naslib_anb.training.proxy_search import select_reference_set
+
+    pool = sample_archs(max(20 * spec.n_proxy, 200), seed=spec.seed + 1000)
+    cost = [arch_cost(a) for a in pool]
+    idx = select_reference_set([c.macs_m for c in cost], [c.params_m for c in cost], spec.n_proxy, spec.seed)
+    return [str(pool[i]) for i in idx]
+
+
+def stage_proxy(spec: MiniSpec, out: Path, data: Path, workers: int) -> dict[str, Any]:
+    import numpy as np
+
+    from naslib_anb.training.ranking import kendall_tau
+
+    archs = reference_archs(spec)
+    rows, ref = [], None
+    for name, _ in spec.recipes:
+        t0 = time.time()
+        recs = _bench(out / "proxy" / name, _recipe(spec, data, name), workers).measure(archs)
+        ok = [r is not None for r in recs]
+        top1 = [r["metrics"]["val_top1"] if r is not None else math.nan for r in recs]
+        times = [r["metrics"]["train_time"] for r in recs if r is not None]
+        if ref is None:
+            ref = top1
+        both = [i for i in range(len(archs)) if ok[i] and not math.isnan(ref[i])]
+        row = {"recipe": name, "tau": kendall_tau([top1[i] for i in both], [ref[i] for i in both]),
+               "mean_train_time_s": float(np.mean(times)), "mean_top1": float(np.nanmean(top1)),
+               "models": int(sum(ok)), "wall_s": round(time.time() - t0, 1), **dict(spec.recipes)[name]}
+        rows.append(row)
+        log.info("proxy %s: tau %.3f, mean train time %.2f s", name, row["tau"], row["mean_train_time_s"])
+    t_ref = rows[0]["mean_train_time_s"]
+    t_spec = spec.t_spec_fraction * t_ref
+    cands = [r for r in rows[1:] if r["mean_train_time_s"] <= t_spec and not math.isnan(r["tau"])]
+    if not cands:  # nothing meets the time bound: the cheapest candidate
+        chosen = min(rows[1:], key=lambda r: r["mean_train_time_s"])
+    else:
+        chosen = max(cands, key=lambda r: (r["tau"], -r["mean_train_time_s"]))
+    summary = {"archs": archs, "reference_top1": ref, "t_spec_s": t_spec, "rows": rows,
+               "chosen": chosen["recipe"], "chosen_meets_t_spec": bool(cands),
+               "rule": f"max tau over candidates with mean train time <= {spec.t_spec_fraction} x the reference's"}
+    _write_json(out / "proxy" / "summary.json", summary)
+    return summary
+
+
+def stage_collect(spec: MiniSpec, out: Path, cfg, workers: int) -> dict[str, Any]:
+    from naslib_anb.training.collect import CollectSpec, run_collection
+
+    cs = CollectSpec(out_dir=str(out / "collect"), n=spec.n_collect, seed=spec.seed, sampler="uniform",
+                     config=cfg.to_dict(), max_retries=1)
+    t0 = time.time()
+    executor = "local" if workers > 1 else "inline"
+    st = run_collection(cs, executor, chunk_size=max(1, math.ceil(spec.n_collect / workers)))
+    st.pop("outcomes", None)
+    st["wall_s"] = round(time.time() - t0, 1)
+    return st
+
+
+def stage_fit(spec: MiniSpec, out: Path) -> dict[str, Any]:
+    """``naslib-anb fit`` on the collected records (a subprocess: exactly the documented command)."""
+    models = out / "models"
+    if not (models / "manifest.json").is_file():
+        cmd = [sys.executable, "-m", "naslib_anb.cli.main", "fit", "--data", str(out / "collect" / "results"),
+               "--targets", "val_top1", "--split", "random", "--split-seed", str(spec.seed),
+               "--split-fractions", *map(str, spec.split_fractions), "--members", str(spec.fit_members),
+               "--folds", str(spec.fit_folds), "--threads", "1", "--out", str(models), "--force"]
+        log.info("fit: %s", " ".join(cmd))
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    man = json.loads((models / "manifest.json").read_text())
+    ens = man["metrics"]["val_top1"]["ensemble"]
+    return {"split": man.get("split") or man.get("data", {}).get("split"), "test_r2": ens["r2"],
+            "test_kendall_tau": ens["kendall_tau"], "family": man.get("family") or man.get("config", {}).get("family")}
+
+
+def _search(opt: str, seed: int, spec: MiniSpec, bench) -> dict[str, Any]:
+    from naslib_anb.search.driver import run_search
+    from naslib_anb.search.records import SearchConfig
+
+    kw = {"re": {"population_size": spec.re_population, "sample_size": spec.re_sample},
+          "reinforce": {"batch_size": spec.reinforce_batch}}.get(opt, {})
+    res = run_search(SearchConfig(optimizer=opt, seed=seed, budget=spec.budget, optimizer_kwargs=kw), bench)
+    return {"optimizer": opt, "seed": seed, "archs": [r.arch for r in res.records],
+            "top1": [r.values["val_top1"] for r in res.records],
+            "best": [r.best_accuracy for r in res.records]}
+
+
+def stage_search(spec: MiniSpec, out: Path, cfg, workers: int) -> dict[str, Any]:
+    from naslib_anb.benchmark import load_benchmark
+
+    sim = load_benchmark(model_dir=out / "models")
+    runs: dict[str, list] = {"simulated": [], "true": []}
+    for opt in OPTIMIZERS:
+        for seed in range(spec.sim_seeds):
+            runs["simulated"].append(_search(opt, seed, spec, sim))
+    true = _bench(out / "true_store", cfg, workers)
+    for seed in range(spec.true_seeds):
+        for opt in OPTIMIZERS:
+            path = out / "search" / f"true_{opt}_{seed}.json"
+            if not path.is_file():  # replayed from true_store if killed mid-run: nothing retrains
+                _write_json(path, _search(opt, seed, spec, true))
+            runs["true"].append(json.loads(path.read_text()))
+    _write_json(out / "search" / "runs.json", runs)
+    # the surrogate against measurement on the architectures the true runs trained (never seen in fitting)
+    from naslib_anb.training.ranking import kendall_tau
+
+    measured = sorted(true.cached_archs())
+    y = true.query_all(measured, ["val_top1"])["val_top1"]
+    p = sim.query(measured, "val_top1")
+    import numpy as np
+
+    r2 = 1.0 - float(np.sum((y - p) ** 2) / np.sum((y - y.mean()) ** 2)) if len(y) > 1 else math.nan
+    return {"runs": runs, "true_archs_trained": len(measured),
+            "surrogate_vs_true_runs": {"n": len(measured), "kendall_tau": kendall_tau(p, y), "r2": r2}}
+
+
+def trajectories(runs: list[dict[str, Any]]) -> dict[str, dict[str, list[float]]]:
+    """Mean and std over seeds of the best-so-far top-1 per optimizer."""
+    import numpy as np
+
+    out = {}
+    for opt in OPTIMIZERS:
+        b = np.asarray([r["best"] for r in runs if r["optimizer"] == opt], dtype=float)
+        if len(b):
+            out[opt] = {"mean": b.mean(0).tolist(), "std": b.std(0).tolist(), "seeds": len(b),
+                        "final_mean": float(b[:, -1].mean())}
+    return out
+
+
+def plot(summary: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), sharey=True)
+    for ax, kind, title in ((axes[0], "true", "(a) true runs (training)"),
+                            (axes[1], "simulated", "(b) simulated runs (fitted surrogate)")):
+        for opt, tr in summary["trajectories"][kind].items():
+            m, s = np.asarray(tr["mean"]), np.asarray(tr["std"])
+            x = np.arange(1, len(m) + 1)
+            ax.plot(x, m, label=f"{opt.upper()} ({tr['seeds']} seed{'s' if tr['seeds'] > 1 else ''})")
+            if tr["seeds"] > 1:
+                ax.fill_between(x, m - s, m + s, alpha=0.2)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("queries")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("best val top-1 so far (%)")
+    axes[1].legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def run_chain(spec: MiniSpec, out: Path, workers: int = 1) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    spec_path = out / "spec.json"
+    from naslib_anb.errors import ConfigError
+
+    if spec_path.is_file() and json.loads(spec_path.read_text()) != json.loads(json.dumps(asdict(spec))):
+        raise ConfigError(f"{out} was started with another spec ({spec_path}); resume with the same flags "
+                          "or use a new --out")
+    _write_json(spec_path, asdict(spec))
+    t0 = time.time()
+    data = stage_data(spec, out)
+    proxy = stage_proxy(spec, out, data, workers)
+    cfg = _recipe(spec, data, proxy["chosen"])
+    collect = stage_collect(spec, out, cfg, workers)
+    fit = stage_fit(spec, out)
+    search = stage_search(spec, out, cfg, workers)
+    summary = {
+        "proxy": {k: proxy[k] for k in ("rows", "chosen", "chosen_meets_t_spec", "t_spec_s", "rule")},
+        "collect": collect, "fit": fit,
+        "surrogate_vs_true_runs": search["surrogate_vs_true_runs"],
+        "true_archs_trained": search["true_archs_trained"],
+        "trajectories": {k: trajectories(v) for k, v in search["runs"].items()},
+        "budget": spec.budget, "wall_s_this_call": round(time.time() - t0, 1),
+    }
+    plot(summary, out / "trajectories.png")
+    _write_json(out / "summary.json", summary)
+    return summary
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description="A miniature Accel-NASBench on sklearn's digits, end to end.")
+    p.add_argument("--out", required=True, type=Path, help="run directory (a rerun resumes it)")
+    p.add_argument("--tiny", action="store_true", help="the CI smoke size (a handful of archs, short epochs)")
+    p.add_argument("--workers", type=int, default=1, help="parallel trainings (submitit local processes)")
+    p.add_argument("--n-collect", type=int, default=None, help="architectures to collect (default 200)")
+    p.add_argument("--n-proxy", type=int, default=None, help="reference architectures of the proxy search (12)")
+    p.add_argument("--budget", type=int, default=None, help="queries per search run (default 24)")
+    p.add_argument("--sim-seeds", type=int, default=None, help="seeds of the simulated runs (default 5)")
+    p.add_argument("--true-seeds", type=int, default=None, help="seeds of the true runs (default 1)")
+    p.add_argument("-v", "--verbose", action="store_true")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(message)s")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import torch
+
+    torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+    from naslib_anb.errors import ANBError
+
+    spec = MiniSpec.tiny() if args.tiny else MiniSpec()
+    for flag in ("n_collect", "n_proxy", "budget", "sim_seeds", "true_seeds"):
+        if getattr(args, flag) is not None:
+            setattr(spec, flag, getattr(args, flag))
+    try:
+        summary = run_chain(spec, args.out, args.workers)
+    except ANBError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    show = {k: summary[k] for k in ("proxy", "collect", "fit", "surrogate_vs_true_runs")}
+    show["final_best_top1"] = {kind: {o: round(t["final_mean"], 2) for o, t in tr.items()}
+                               for kind, tr in summary["trajectories"].items()}
+    print(json.dumps(show, indent=1, default=str))
+    print(f"wrote {args.out}/summary.json and {args.out}/trajectories.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
