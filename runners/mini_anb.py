@@ -37,31 +37,41 @@ from typing import Any, Optional
 log = logging.getLogger("mini_anb")
 
 OPTIMIZERS = ("rs", "re", "reinforce")
+#: MiniSpec fields that only size the search stage (may change between reruns of one --out)
+SEARCH_FIELDS = ("budget", "sim_seeds", "true_seeds")
 
-#: The base recipe for the digits: p*'s structure (SGD, triangular LR, label smoothing) with a light
-#: augmentation that suits digits (no flips, mild crops) and CPU settings.
+#: The base recipe for the digits: p*'s structure (SGD, triangular LR, label smoothing) sized for a
+#: shared CPU: an "epoch" is 8 steps of 16 images (``max_steps_per_epoch``), a light augmentation
+#: that suits digits (no flips, mild crops), precise BN before validating (short runs) and a
+#: classifier initialised for a 10-class head.
 BASE_RECIPE: dict[str, Any] = dict(
-    num_workers=0, batch_size=128, val_batch_size=512, drop_last=True, amp=False, channels_last=False,
-    hflip=0.0, rrc_scale=(0.6, 1.0), val_crop_ratio=1.0, res_multiple=8, start_ramp=0, end_ramp=0,
-    lr=0.4, lr_ref_batch=128, lr_peak_epoch=0.5, label_smoothing=0.1, drop_rate=0.1, drop_path_rate=0.0,
-    weight_decay=5e-5, val_last_epochs=1, seed=0,
+    num_workers=0, batch_size=16, val_batch_size=512, drop_last=True, amp=False, channels_last=False,
+    max_steps_per_epoch=8, hflip=0.0, rrc_scale=(0.6, 1.0), val_crop_ratio=1.0, res_multiple=8,
+    start_ramp=0, end_ramp=0, lr=0.02, lr_ref_batch=16, label_smoothing=0.1, drop_rate=0.1,
+    drop_path_rate=0.0, weight_decay=5e-5, val_last_epochs=1, init="anb_fanin", bn_recalibration_batches=8,
+    seed=0,
 )
 
-#: (name, overrides): the reference recipe first, then cheaper candidates (the proxy knobs: epochs,
-#: resolution, batch size).
+
+def _res(r: int) -> dict[str, int]:
+    return dict(min_res=r, max_res=r, val_res=r, memory_probe_res=r)
+
+
+#: (name, overrides): the reference recipe first, then cheaper candidates (the proxy knobs:
+#: epochs and resolution; the LR peaks at a quarter of the run).
 RECIPES: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("reference", dict(epochs=6, min_res=32, max_res=32, val_res=32)),
-    ("e3_r16", dict(epochs=3, min_res=16, max_res=16, val_res=16)),
-    ("e2_r16", dict(epochs=2, min_res=16, max_res=16, val_res=16)),
-    ("e3_r8", dict(epochs=3, min_res=8, max_res=8, val_res=8)),
-    ("e2_r8", dict(epochs=2, min_res=8, max_res=8, val_res=8)),
+    ("reference", dict(epochs=6, lr_peak_epoch=1.5, **_res(32))),
+    ("e3_r16", dict(epochs=3, lr_peak_epoch=0.75, **_res(16))),
+    ("e2_r16", dict(epochs=2, lr_peak_epoch=0.5, **_res(16))),
+    ("e1_r16", dict(epochs=1, lr_peak_epoch=0.25, **_res(16))),
+    ("e3_r8", dict(epochs=3, lr_peak_epoch=0.75, **_res(8))),
 )
 TINY_RECIPES: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("reference", dict(epochs=2, min_res=16, max_res=16, val_res=16, batch_size=16, lr_ref_batch=16)),
-    ("e1_r16", dict(epochs=1, min_res=16, max_res=16, val_res=16, batch_size=16, lr_ref_batch=16)),
-    ("e2_r8", dict(epochs=2, min_res=8, max_res=8, val_res=8, batch_size=16, lr_ref_batch=16)),
-    ("e1_r8", dict(epochs=1, min_res=8, max_res=8, val_res=8, batch_size=16, lr_ref_batch=16)),
-    ("e1_r8_b32", dict(epochs=1, min_res=8, max_res=8, val_res=8, batch_size=32, lr_ref_batch=32)),
+    ("reference", dict(epochs=2, lr_peak_epoch=0.5, max_steps_per_epoch=2, batch_size=8, **_res(16))),
+    ("e1_r16", dict(epochs=1, lr_peak_epoch=0.25, max_steps_per_epoch=2, batch_size=8, **_res(16))),
+    ("e2_r8", dict(epochs=2, lr_peak_epoch=0.5, max_steps_per_epoch=2, batch_size=8, **_res(8))),
+    ("e1_r8", dict(epochs=1, lr_peak_epoch=0.25, max_steps_per_epoch=2, batch_size=8, **_res(8))),
+    ("e1_r8_s1", dict(epochs=1, lr_peak_epoch=0.25, max_steps_per_epoch=1, batch_size=8, **_res(8))),
 )
 
 
@@ -71,12 +81,13 @@ class MiniSpec:
 
     size: int = 32
     per_class: Optional[int] = None
+    val_fraction: float = 0.2
     n_proxy: int = 12
     n_collect: int = 200
     budget: int = 24
     sim_seeds: int = 5
     true_seeds: int = 1
-    t_spec_fraction: float = 0.35
+    t_spec_fraction: float = 0.3
     seed: int = 0
     split_fractions: tuple[float, float, float] = (0.7, 0.1, 0.2)
     fit_members: int = 5
@@ -88,8 +99,8 @@ class MiniSpec:
 
     @classmethod
     def tiny(cls) -> "MiniSpec":
-        return cls(per_class=8, n_proxy=4, n_collect=8, budget=4, sim_seeds=2, true_seeds=1,
-                   t_spec_fraction=0.9, split_fractions=(0.5, 0.125, 0.375), fit_members=2, fit_folds=2,
+        return cls(per_class=10, val_fraction=0.5, n_proxy=3, n_collect=8, budget=3, sim_seeds=2, true_seeds=1,
+                   t_spec_fraction=1.0, split_fractions=(0.5, 0.125, 0.375), fit_members=2, fit_folds=2,
                    re_population=2, re_sample=2, reinforce_batch=2, recipes=[list(r) for r in TINY_RECIPES])
 
 
@@ -117,7 +128,8 @@ def _bench(store: Path, cfg, workers: int):
 def stage_data(spec: MiniSpec, out: Path) -> Path:
     from naslib_anb.training.digits import write_digits
 
-    write_digits(out / "data", size=spec.size, seed=spec.seed, per_class=spec.per_class)
+    write_digits(out / "data", size=spec.size, val_fraction=spec.val_fraction, seed=spec.seed,
+                 per_class=spec.per_class)
     return out / "data"
 
 
@@ -168,16 +180,31 @@ def stage_proxy(spec: MiniSpec, out: Path, data: Path, workers: int) -> dict[str
     return summary
 
 
-def stage_collect(spec: MiniSpec, out: Path, cfg, workers: int) -> dict[str, Any]:
-    from naslib_anb.training.collect import CollectSpec, run_collection
+def stage_collect(spec: MiniSpec, out: Path, cfg, workers: int, until: Optional[float] = None) -> dict[str, Any]:
+    """Plan ``n_collect`` architectures and train them through the collection engine, in rounds of
+    ``10 * workers``; with ``until`` (a Unix time) no new round starts after it, and the chain goes
+    on with the architectures done so far (a rerun without it finishes the plan)."""
+    from naslib_anb.training.collect import CollectSpec, make_plan
+    from naslib_anb.training.evaluate import EvalOptions, campaign_status, evaluate_archs
 
-    cs = CollectSpec(out_dir=str(out / "collect"), n=spec.n_collect, seed=spec.seed, sampler="uniform",
-                     config=cfg.to_dict(), max_retries=1)
+    cs = CollectSpec(out_dir=str((out / "collect").resolve()), n=spec.n_collect, seed=spec.seed,
+                     sampler="uniform", config=cfg.to_dict(), max_retries=1)
+    plan = make_plan(cs)
     t0 = time.time()
     executor = "local" if workers > 1 else "inline"
-    st = run_collection(cs, executor, chunk_size=max(1, math.ceil(spec.n_collect / workers)))
-    st.pop("outcomes", None)
-    st["wall_s"] = round(time.time() - t0, 1)
+    step = 10 * workers
+    for i in range(0, len(plan), step):
+        if until is not None and time.time() > until:
+            log.warning("collection stopped at its deadline; %d of %d planned rounds started", i // step,
+                        -(-len(plan) // step))
+            break
+        part = plan[i:i + step]
+        evaluate_archs(part, cfg, cs.out_dir, executor=executor, chunk_size=-(-len(part) // workers),
+                       options=EvalOptions(max_retries=1))
+    st = campaign_status(cs.out_dir, 1)
+    st["planned"] = len(plan)
+    st["pending"] = len(plan) - st["done"] - len(st["skipped"]) - len(st["gave_up"]) - st["running"]
+    st["wall_s_this_call"] = round(time.time() - t0, 1)
     return st
 
 
@@ -220,7 +247,7 @@ def stage_search(spec: MiniSpec, out: Path, cfg, workers: int) -> dict[str, Any]
     true = _bench(out / "true_store", cfg, workers)
     for seed in range(spec.true_seeds):
         for opt in OPTIMIZERS:
-            path = out / "search" / f"true_{opt}_{seed}.json"
+            path = out / "search" / f"true_{opt}_seed{seed}_budget{spec.budget}.json"
             if not path.is_file():  # replayed from true_store if killed mid-run: nothing retrains
                 _write_json(path, _search(opt, seed, spec, true))
             runs["true"].append(json.loads(path.read_text()))
@@ -277,20 +304,25 @@ def plot(summary: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def run_chain(spec: MiniSpec, out: Path, workers: int = 1) -> dict[str, Any]:
+def run_chain(spec: MiniSpec, out: Path, workers: int = 1, collect_until: Optional[float] = None) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     spec_path = out / "spec.json"
     from naslib_anb.errors import ConfigError
 
-    if spec_path.is_file() and json.loads(spec_path.read_text()) != json.loads(json.dumps(asdict(spec))):
-        raise ConfigError(f"{out} was started with another spec ({spec_path}); resume with the same flags "
-                          "or use a new --out")
+    # everything but the search sizes determines cached stages (search results are keyed by budget and seed)
+    fixed = {k: v for k, v in json.loads(json.dumps(asdict(spec))).items() if k not in SEARCH_FIELDS}
+    if spec_path.is_file():
+        old = {k: v for k, v in json.loads(spec_path.read_text()).items() if k not in SEARCH_FIELDS}
+        if old != fixed:
+            diff = sorted(k for k in set(old) | set(fixed) if old.get(k) != fixed.get(k))
+            raise ConfigError(f"{out} was started with other sizes ({', '.join(diff)} differ); resume with the "
+                              "same flags or use a new --out")
     _write_json(spec_path, asdict(spec))
     t0 = time.time()
     data = stage_data(spec, out)
     proxy = stage_proxy(spec, out, data, workers)
     cfg = _recipe(spec, data, proxy["chosen"])
-    collect = stage_collect(spec, out, cfg, workers)
+    collect = stage_collect(spec, out, cfg, workers, collect_until)
     fit = stage_fit(spec, out)
     search = stage_search(spec, out, cfg, workers)
     summary = {
@@ -306,6 +338,20 @@ def run_chain(spec: MiniSpec, out: Path, workers: int = 1) -> dict[str, Any]:
     return summary
 
 
+def _utc_today(hhmm: Optional[str]) -> Optional[float]:
+    if hhmm is None:
+        return None
+    import datetime as dt
+
+    from naslib_anb.errors import ConfigError
+
+    try:
+        t = dt.datetime.strptime(hhmm, "%H:%M").time()
+    except ValueError:
+        raise ConfigError(f"--collect-until is {hhmm!r}; valid: a UTC time HH:MM") from None
+    return dt.datetime.combine(dt.datetime.now(dt.timezone.utc).date(), t, tzinfo=dt.timezone.utc).timestamp()
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="A miniature Accel-NASBench on sklearn's digits, end to end.")
     p.add_argument("--out", required=True, type=Path, help="run directory (a rerun resumes it)")
@@ -316,6 +362,9 @@ def main(argv=None) -> int:
     p.add_argument("--budget", type=int, default=None, help="queries per search run (default 24)")
     p.add_argument("--sim-seeds", type=int, default=None, help="seeds of the simulated runs (default 5)")
     p.add_argument("--true-seeds", type=int, default=None, help="seeds of the true runs (default 1)")
+    p.add_argument("--collect-until", default=None, metavar="HH:MM",
+                   help="UTC time after which no new collection round starts (the chain goes on with what is "
+                        "done; a rerun without it finishes the plan)")
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -331,7 +380,7 @@ def main(argv=None) -> int:
         if getattr(args, flag) is not None:
             setattr(spec, flag, getattr(args, flag))
     try:
-        summary = run_chain(spec, args.out, args.workers)
+        summary = run_chain(spec, args.out, args.workers, _utc_today(args.collect_until))
     except ANBError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -133,21 +133,18 @@ _CHILD = textwrap.dedent("""
     from pathlib import Path
 
     from naslib_anb.benchmark.training import TrainingBenchmark
-    from naslib_anb.training import engine
     from naslib_anb.training.config import load_config
+    from naslib_anb.training.evaluate import ArchTask
 
     store, recipe, victim, ready = sys.argv[1:5]
-    write = engine.atomic_write_json
 
-    def hold_after_first_epoch(path, obj, *a, **kw):
-        out = write(path, obj, *a, **kw)
-        if Path(path).name == "curve.json" and Path(path).parent.name == victim:
-            Path(ready).write_text("checkpointed")  # epoch 0 of the victim is on disk
-            threading.Event().wait()  # hold here until the test kills the process group
-        return out
+    class HoldAfterFirstEpoch(ArchTask):
+        def on_epoch_end(self, arch, epoch):  # called after the epoch's checkpoint is on disk
+            if arch == victim and epoch == 0:
+                Path(ready).write_text("checkpointed")
+                threading.Event().wait()  # hold here until the test kills the process group
 
-    engine.atomic_write_json = hold_after_first_epoch
-    bench = TrainingBenchmark(store, load_config(recipe))
+    bench = TrainingBenchmark(store, load_config(recipe), task_factory=HoldAfterFirstEpoch)
     bench.query_all(sys.argv[5:])
 """)
 
@@ -197,10 +194,10 @@ def test_bad_recipe_input_names_the_value_and_choices(tmp_path, images):
         TrainingBenchmark(tmp_path / "s3", good, executor="slurm")
     with pytest.raises(DataError, match=r"has no train/ folder"):
         TrainingBenchmark(tmp_path / "s4", {**good, "data_dir": str(tmp_path)})
-    with pytest.raises(ConfigError, match=r"holds no recipe.yaml"):
+    with pytest.raises(ConfigError, match=r"holds no results yet"):
         TrainingBenchmark(tmp_path / "s5")
     # a store is bound to its recipe: another one is refused, naming the differing fields
-    TrainingBenchmark(tmp_path / "s6", good)
+    TrainingBenchmark(tmp_path / "s6", good).query(ARCHS[0], "val_top1")
     with pytest.raises(ConfigError, match=r"epochs: 2 in the store, 5 given"):
         TrainingBenchmark(tmp_path / "s6", {**good, "epochs": 5})
     # nothing was created for the refused recipes

@@ -12,15 +12,15 @@ Every result is kept in ``store`` in the dataset's schema, so:
   architecture from its last checkpoint (the engine's per-epoch checkpoints) and replays the
   finished ones from the store.
 
-The store is bound to one recipe (``store/recipe.yaml``, written once): opening it with another
-recipe is a ConfigError naming the differing fields. The optimizers, the search loop and
+The store is an engine results directory (:mod:`naslib_anb.training.evaluate`) and is bound to one
+recipe (its ``campaign.json``): opening it with another recipe is a ConfigError naming the
+differing fields. The optimizers, the search loop and
 ``naslib-anb search --train-store`` use it unchanged, as the paper's "true runs" did.
 """
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
@@ -38,7 +38,6 @@ MEASURED_TARGETS = ("val_top1", "val_top5", "train_time")
 #: how missing architectures are trained: "inline" (this process, one after another) or "local"
 #: (submitit's local executor: ``workers`` processes on this machine, one chunk of the batch each)
 EXECUTORS = ("inline", "local")
-RECIPE_FILE = "recipe.yaml"
 
 
 def _as_config(recipe: Any):
@@ -69,46 +68,49 @@ def _check_data(cfg) -> None:
 class TrainingBenchmark(Benchmark):
     """Measured ``val_top1`` (%), ``val_top5`` (%) and ``train_time`` (s) of any architecture.
 
-    ``store``: directory of the cached results (created on first use). ``recipe``: the training
-    recipe (TrainConfig, mapping or YAML path); None reopens an existing store with its own
-    recipe. ``executor``/``workers``: how a batch of new architectures is trained (see
-    :data:`EXECUTORS`). ``max_retries``: a failing architecture is retried on later queries up to
-    this many times, then answered with NaN (the search loop reports NaN as an error to the
-    optimizer). A memory-filtered architecture is answered with NaN at once.
+    ``store``: the results directory of the cached results (created on first training).
+    ``recipe``: the training recipe (TrainConfig, mapping or YAML path); None reopens an existing
+    store with its own recipe. ``executor``/``workers``: how a batch of new architectures is trained
+    (see :data:`EXECUTORS`). ``max_retries``: a failing architecture is retried on later queries up
+    to this many times, then answered with NaN (the search loop reports NaN as an error to the
+    optimizer); so is a memory-filtered one. ``task_factory``: the engine's per-task class
+    (:class:`naslib_anb.training.evaluate.ArchTask` or a subclass, e.g. with an epoch hook).
     """
 
     name = "true"
 
     def __init__(self, store: Union[str, Path], recipe: Any = None, *, executor: str = "inline",
-                 workers: int = 1, max_retries: int = 1):
+                 workers: int = 1, max_retries: int = 1, task_factory: Any = None):
         if executor not in EXECUTORS:
             raise UnknownChoiceError(executor, EXECUTORS, "the training executor")
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ConfigError(f"workers is {workers!r}; valid: an int >= 1")
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigError(f"max_retries is {max_retries!r}; valid: an int >= 0")
+        from naslib_anb.training.evaluate import ArchTask, EvalOptions, Layout
+
+        self.options = EvalOptions(max_retries=max_retries)  # validates max_retries
         self.store = Path(store).resolve()
+        self._layout = Layout(self.store)
         self.config = self._bind_recipe(recipe)
         _check_data(self.config)
-        self.executor, self.workers, self.max_retries = executor, workers, max_retries
-        self._records: dict[str, Optional[dict[str, Any]]] = {}
+        self.executor, self.workers = executor, workers
+        self.task_factory = task_factory or ArchTask
+        self._records: dict[str, dict[str, Any]] = {}
         self.trained: list[str] = []  # architectures this object trained (cache hits are not listed)
 
     # -- the recipe the store is bound to -----------------------------------------------
     def _bind_recipe(self, recipe: Any):
-        from naslib_anb.training.config import load_config
+        from naslib_anb.training.config import TrainConfig
         from naslib_anb.training.engine import recipe_key
 
-        path = self.store / RECIPE_FILE
-        stored = load_config(path) if path.is_file() else None
+        camp = self._layout.campaign
+        stored = TrainConfig.from_dict(json.loads(camp.read_text())["config"]) if camp.is_file() else None
         if recipe is None:
             if stored is None:
-                raise ConfigError(f"{self.store} holds no {RECIPE_FILE}; pass a recipe to create the store")
+                raise ConfigError(f"{self.store} holds no results yet (no {camp.name}); pass a recipe to create "
+                                  "the store")
             return stored
         cfg = _as_config(recipe)
         if stored is None:
-            self.store.mkdir(parents=True, exist_ok=True)
-            cfg.save(path)
             return cfg
         old, new = recipe_key(stored), recipe_key(cfg)
         diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
@@ -116,7 +118,7 @@ class TrainingBenchmark(Benchmark):
             detail = ", ".join(f"{k}: {old.get(k)!r} in the store, {new.get(k)!r} given" for k in diff)
             raise ConfigError(f"{self.store} caches results of another recipe ({detail}); use a new store "
                               "or the store's recipe (recipe=None)")
-        return cfg  # same recipe; paths and loader settings may differ
+        return stored  # the same recipe (paths and loader settings as the store recorded them)
 
     @property
     def results_dir(self) -> Path:
@@ -128,66 +130,39 @@ class TrainingBenchmark(Benchmark):
         return MEASURED_TARGETS
 
     # -- cache ------------------------------------------------------------------------------
-    def _spec(self, n: int):
-        from naslib_anb.training.collect import CollectSpec
-
-        return CollectSpec(out_dir=str(self.store), n=n, config=self.config.to_dict(), max_retries=self.max_retries)
-
     def _cached(self, a: str) -> Optional[dict[str, Any]]:
-        if a in self._records:
-            return self._records[a]
-        p = self.results_dir / f"result_{a}.json"
-        if p.is_file():
-            rec = json.loads(p.read_text())
-            self._records[a] = rec
-            return rec
-        return None
-
-    def _final_failure(self, a: str) -> Optional[str]:
-        """'skipped_memory' or 'gave_up' for an architecture that will not be trained again."""
-        p = self.store / "state" / f"{a}.json"
-        if not p.is_file():
-            return None
-        st = json.loads(p.read_text())
-        if st.get("skipped"):
-            return str(st["skipped"])
-        return "gave_up" if int(st.get("attempts", 0)) > self.max_retries else None
+        rec = self._records.get(a)
+        if rec is None:
+            p = self._layout.result(a)
+            if p.is_file():
+                rec = self._records[a] = json.loads(p.read_text())
+        return rec
 
     def cached_archs(self) -> list[str]:
         """Architectures with a stored result (any process may have trained them)."""
         return sorted(p.name[len("result_"):-len(".json")] for p in self.results_dir.glob("result_*.json"))
 
     def _train(self, archs: list[str]) -> None:
-        """Train ``archs`` (none cached) through the collection engine; results land in the store."""
-        from naslib_anb.training.collect import collect_chunk
+        """Train ``archs`` through the collection engine (:func:`evaluate_archs`); results land in the store."""
+        from naslib_anb.training.evaluate import evaluate_archs
 
-        spec = asdict(self._spec(len(archs)))
-        if self.executor == "inline" or self.workers == 1 or len(archs) == 1:
-            collect_chunk(spec, archs)
-        else:
-            import submitit
-
-            k = min(self.workers, len(archs))
-            chunks = [archs[i::k] for i in range(k)]
-            ex = submitit.LocalExecutor(folder=self.store / "submitit" / "%j")
-            ex.update_parameters(timeout_min=60 * 24)
-            with ex.batch():
-                jobs = [ex.submit(collect_chunk, spec, c) for c in chunks]
-            for j in jobs:
-                try:
-                    j.result()
-                except Exception as exc:  # noqa: BLE001 - the archs of a crashed job stay uncached (NaN now)
-                    log.warning("training job %s failed: %r", j.job_id, exc)
-        self.trained.extend(a for a in archs if (self.results_dir / f"result_{a}.json").is_file())
+        parallel = self.executor == "local" and self.workers > 1 and len(archs) > 1
+        chunk = -(-len(archs) // self.workers) if parallel else max(1, len(archs))
+        evaluate_archs(archs, self.config, self.store, executor="local" if parallel else "inline",
+                       chunk_size=chunk, options=self.options, task_factory=self.task_factory)
+        self.trained.extend(a for a in archs if self._layout.result(a).is_file())
 
     def measure(self, archs: Union[ArchLike, Iterable[ArchLike]]) -> list[Optional[dict[str, Any]]]:
         """The stored record (dataset schema) of each architecture, training the missing ones first.
 
         None for an architecture that could not be measured (memory filter, or failed beyond
         ``max_retries``)."""
+        from naslib_anb.training.evaluate import final_verdict
+
         items, _ = as_archs(archs)
         keys = [str(a) for a in items]
-        missing = list(dict.fromkeys(a for a in keys if self._cached(a) is None and self._final_failure(a) is None))
+        missing = [a for a in dict.fromkeys(keys) if self._cached(a) is None
+                   and final_verdict(self._layout, a, self.options.max_retries) is None]
         if missing:
             log.info("training %d architecture(s) with recipe %r", len(missing), self.config.name)
             self._train(missing)

@@ -89,7 +89,7 @@ def benchmark_from_args(args: argparse.Namespace, name: str):
             over = {"data_dir": str(args.train_data.resolve())} if args.train_data is not None else {}
             recipe = load_config(args.train_recipe, over) if args.train_recipe is not None else None
             if recipe is None:  # only --train-data: the store's recipe, on this data
-                recipe = load_config(store / "recipe.yaml", over)
+                recipe = load_config(store / "config.yaml", over)
         return TrainingBenchmark(store, recipe, executor=args.train_executor, workers=args.train_workers)
     from naslib_anb.search.driver import get_benchmark
 
