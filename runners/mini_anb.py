@@ -338,6 +338,32 @@ def run_chain(spec: MiniSpec, out: Path, workers: int = 1, collect_until: Option
     return summary
 
 
+def report(summary: dict[str, Any]) -> str:
+    """The figures of a finished run as Markdown (docs/mini_anb.md quotes this output)."""
+    lines = ["| recipe | Kendall tau vs reference | mean train time (s) | mean top-1 (%) | models |",
+             "|---|---|---|---|---|"]
+    for r in summary["proxy"]["rows"]:
+        mark = " (chosen)" if r["recipe"] == summary["proxy"]["chosen"] else ""
+        lines.append(f"| {r['recipe']}{mark} | {r['tau']:.3f} | {r['mean_train_time_s']:.1f} | "
+                     f"{r['mean_top1']:.1f} | {r['models']} |")
+    c, f, sv = summary["collect"], summary["fit"], summary["surrogate_vs_true_runs"]
+    lines += ["", f"collection: {c['done']} of {c['planned']} planned architectures trained "
+                  f"({len(c['skipped'])} skipped, {len(c['gave_up'])} given up, {c['pending']} pending)",
+              f"fit (val_top1, {f['split']['train']}/{f['split']['val']}/{f['split']['test']} train/val/test): "
+              f"test R2 {f['test_r2']:.3f}, test Kendall tau {f['test_kendall_tau']:.3f}",
+              f"surrogate vs measured top-1 on the {sv['n']} architectures the true runs trained: "
+              f"Kendall tau {sv['kendall_tau']:.3f}, R2 {sv['r2']:.3f}", "",
+              f"| optimizer | true: best top-1 after {summary['budget']} queries | "
+              f"simulated: best predicted top-1 (mean +- std over seeds) |", "|---|---|---|"]
+    tr = summary["trajectories"]
+    for opt in OPTIMIZERS:
+        t, sm = tr["true"].get(opt), tr["simulated"].get(opt)
+        tt = f"{t['final_mean']:.2f} ({t['seeds']} seed{'s' if t['seeds'] > 1 else ''})" if t else "-"
+        ss = f"{sm['final_mean']:.2f} +- {sm['std'][-1]:.2f} ({sm['seeds']} seeds)" if sm else "-"
+        lines.append(f"| {opt.upper()} | {tt} | {ss} |")
+    return "\n".join(lines)
+
+
 def _utc_today(hhmm: Optional[str]) -> Optional[float]:
     if hhmm is None:
         return None
@@ -365,8 +391,12 @@ def main(argv=None) -> int:
     p.add_argument("--collect-until", default=None, metavar="HH:MM",
                    help="UTC time after which no new collection round starts (the chain goes on with what is "
                         "done; a rerun without it finishes the plan)")
+    p.add_argument("--report", action="store_true", help="print the figures of a finished --out as Markdown")
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
+    if args.report:
+        print(report(json.loads((args.out / "summary.json").read_text())))
+        return 0
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(message)s")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
