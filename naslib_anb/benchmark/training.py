@@ -26,7 +26,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from naslib_anb.benchmark.base import ArchLike, Benchmark, as_archs
+from naslib_anb.benchmark.base import ArchLike, Benchmark, _target_names, as_archs
 from naslib_anb.errors import ConfigError, DataError, UnknownChoiceError
 from naslib_anb.space.arch import Arch
 from naslib_anb.targets import Target
@@ -182,9 +182,7 @@ class TrainingBenchmark(Benchmark):
                   targets: Optional[Sequence[str]] = None) -> dict[str, np.ndarray]:
         """Every target (or the given ones) for a batch; the batch's new architectures train together."""
         items, _ = as_archs(archs)
-        names = list(targets) if targets is not None else list(self.targets)
-        for n in names:
-            self.resolve(n)
+        names = [self.resolve(n).name for n in _target_names(targets, self.targets)]
         return self._values(items, names)
 
 
