@@ -92,6 +92,7 @@ class MiniSpec:
     split_fractions: tuple[float, float, float] = (0.7, 0.1, 0.2)
     fit_members: int = 5
     fit_folds: int = 5
+    fit_calibration_folds: int = 2
     re_population: int = 8
     re_sample: int = 4
     reinforce_batch: int = 4
@@ -101,6 +102,7 @@ class MiniSpec:
     def tiny(cls) -> "MiniSpec":
         return cls(per_class=10, val_fraction=0.5, n_proxy=3, n_collect=8, budget=3, sim_seeds=2, true_seeds=1,
                    t_spec_fraction=1.0, split_fractions=(0.5, 0.125, 0.375), fit_members=2, fit_folds=2,
+                   fit_calibration_folds=0,
                    re_population=2, re_sample=2, reinforce_batch=2, recipes=[list(r) for r in TINY_RECIPES])
 
 
@@ -215,7 +217,8 @@ def stage_fit(spec: MiniSpec, out: Path) -> dict[str, Any]:
         cmd = [sys.executable, "-m", "naslib_anb.cli.main", "fit", "--data", str(out / "collect" / "results"),
                "--targets", "val_top1", "--split", "random", "--split-seed", str(spec.seed),
                "--split-fractions", *map(str, spec.split_fractions), "--members", str(spec.fit_members),
-               "--folds", str(spec.fit_folds), "--threads", "1", "--out", str(models), "--force"]
+               "--folds", str(spec.fit_folds), "--calibration-folds", str(spec.fit_calibration_folds),
+               "--threads", "1", "--out", str(models), "--force"]
         log.info("fit: %s", " ".join(cmd))
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     man = json.loads((models / "manifest.json").read_text())
@@ -313,6 +316,7 @@ def run_chain(spec: MiniSpec, out: Path, workers: int = 1, collect_until: Option
     fixed = {k: v for k, v in json.loads(json.dumps(asdict(spec))).items() if k not in SEARCH_FIELDS}
     if spec_path.is_file():
         old = {k: v for k, v in json.loads(spec_path.read_text()).items() if k not in SEARCH_FIELDS}
+        old = {**fixed, **old}  # a field added since that run: its default
         if old != fixed:
             diff = sorted(k for k in set(old) | set(fixed) if old.get(k) != fixed.get(k))
             raise ConfigError(f"{out} was started with other sizes ({', '.join(diff)} differ); resume with the "
