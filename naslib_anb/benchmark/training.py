@@ -174,8 +174,8 @@ class TrainingBenchmark(Benchmark):
         return {n: np.asarray([np.nan if r is None else float(r["metrics"][n]) for r in recs], dtype=np.float64)
                 for n in names}
 
-    def _predict(self, archs: list[Arch], target: Target) -> tuple[np.ndarray, np.ndarray]:
-        mean = self._values(archs, [target.name])[target.name]
+    def _predict(self, archs: list[Arch], target: Target, std: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        mean = self._values(archs, [target.name])[target.name]  # a measurement: no predictive std (0)
         return mean, np.zeros_like(mean)
 
     def query_all(self, archs: Union[ArchLike, Iterable[ArchLike]],
