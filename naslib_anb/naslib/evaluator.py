@@ -45,3 +45,24 @@ class ANBPredictorEvaluator(PredictorEvaluator):
 
     def compare(self, ytest, test_pred):
         return super().compare(np.asarray(ytest, dtype=np.float64), np.asarray(test_pred, dtype=np.float64))
+
+    def _log_to_json(self):
+        self.results[1:] = [json_safe_metrics(r) for r in self.results[1:]]
+        return super()._log_to_json()
+
+
+def json_safe_metrics(results: dict) -> dict:
+    """NaN/inf in NASLib's metrics (e.g. ``kt_1dec`` of predictions that round to one value) -> None.
+
+    NASLib writes them into ``errors.json`` as bare ``NaN`` tokens, which is not JSON. A correlation
+    has no "missing" sentinel (-1 is a valid value), so an undefined one is written as ``null``
+    (applied when the results are written, after NASLib has printed them).
+    """
+    def clean(v):
+        if isinstance(v, (float, np.floating)) and not np.isfinite(v):
+            return None
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        return v
+
+    return {k: clean(v) for k, v in results.items()}

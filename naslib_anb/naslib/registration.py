@@ -93,6 +93,19 @@ def _wrap_compare(original: Callable[..., Any]) -> Callable[..., Any]:
     return compare
 
 
+def _wrap_log_to_json(original: Callable[..., Any]) -> Callable[..., Any]:
+    from naslib_anb.naslib.evaluator import json_safe_metrics
+
+    def _log_to_json(self):
+        space = getattr(self, "search_space", None)
+        if space is not None and space.get_type() == SPACE_NAME:
+            self.results[1:] = [json_safe_metrics(r) for r in self.results[1:]]
+        return original(self)
+
+    _log_to_json.__wrapped__ = original  # type: ignore[attr-defined]
+    return _log_to_json
+
+
 def _wrap_get_ensemble(original: Callable[..., Any]) -> Callable[..., Any]:
     def get_ensemble(self):
         from naslib_anb.naslib.predictors import ensemble_members, is_anb_predictor_type
@@ -137,6 +150,8 @@ def register() -> dict[str, Any]:
         orig_compare = PredictorEvaluator.__dict__["compare"]
         PredictorEvaluator.adapt_search_space = _wrap_adapt(orig_adapt)
         PredictorEvaluator.compare = _wrap_compare(orig_compare)
+        orig_log = PredictorEvaluator.__dict__["_log_to_json"]
+        PredictorEvaluator._log_to_json = _wrap_log_to_json(orig_log)
         # 4. predictor-ensemble table
         orig_ens = Ensemble.__dict__["get_ensemble"]
         Ensemble.get_ensemble = _wrap_get_ensemble(orig_ens)
@@ -146,11 +161,11 @@ def register() -> dict[str, Any]:
         compat_done = predictor_compat.install()
         report["predictor_compat"] = sorted(compat_done)
         report["supported_search_spaces"] = SPACE_NAME
-        report["PredictorEvaluator"] = ["adapt_search_space", "compare"]
+        report["PredictorEvaluator"] = ["adapt_search_space", "compare", "_log_to_json"]
         report["Ensemble"] = "get_ensemble"
         _STATE.update(
             report=report, gss=(orig_gss, new_gss), gda=(orig_gda, new_gda),
-            adapt=orig_adapt, compare=orig_compare, ens=orig_ens, predictor_compat=compat_done,
+            adapt=orig_adapt, compare=orig_compare, log=orig_log, ens=orig_ens, predictor_compat=compat_done,
         )
         return dict(report)
 
@@ -171,6 +186,7 @@ def unregister() -> None:
         _replace_everywhere("get_dataset_api", new_gda, orig_gda)
         PredictorEvaluator.adapt_search_space = _STATE["adapt"]
         PredictorEvaluator.compare = _STATE["compare"]
+        PredictorEvaluator._log_to_json = _STATE["log"]
         Ensemble.get_ensemble = _STATE["ens"]
         from naslib_anb.naslib import predictor_compat
 

@@ -304,7 +304,8 @@ def run_predictor_eval(config: Any, dataset_api: Optional[dict] = None) -> Predi
     evaluator.adapt_search_space(ANBSearchSpace(), load_labeled=load_labeled, dataset_api=api)
     results = evaluator.evaluate()
     keys = ("train_size", "kendalltau", "spearman", "pearson", "mae", "rmse", "fit_time", "query_time")
-    rows = [{k: (float(r[k]) if k != "train_size" else int(r[k])) for k in keys if k in r} for r in results[1:]]
+    rows = [{k: (None if r[k] is None else float(r[k]) if k != "train_size" else int(r[k])) for k in keys if k in r}
+            for r in results[1:]]
     out = PredictorResult(predictor=str(config.predictor), seed=int(config.seed), load_labeled=load_labeled,
                           save=config.save, rows=rows)
     atomic_write_json(os.path.join(config.save, "summary.json"), asdict(out))

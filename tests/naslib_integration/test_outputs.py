@@ -48,9 +48,9 @@ def test_errors_json_is_strict_and_plot_ipynb_reads_it(tmp_path):
     curves = [strict_load(os.path.join(s, "errors.json"))[1]["valid_acc"] for s in saves]
     # NASLib merges the seeds' step functions over cumulative runtime (union of both time grids)
     assert len(time) == len(mean) <= 24 and np.all(np.isfinite(mean))
-    last, first = int(np.argmax(time)), int(np.argmin(time))
-    assert mean[last] == pytest.approx(np.mean([100 - c[-1] for c in curves]))  # incumbent error = 100 - acc
-    assert mean[first] >= mean[last]
+    errors = [[100 - v for v in c] for c in curves]  # NASLib plots error = 100 - accuracy
+    assert np.any(np.isclose(mean, np.mean([e[-1] for e in errors])))  # both seeds' final incumbents
+    assert min(e[-1] for e in errors) <= mean.min() and mean.max() <= max(e[0] for e in errors)
 
 
 def test_plot_bbo_reads_errors_json(tmp_path):
