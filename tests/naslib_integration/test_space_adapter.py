@@ -100,8 +100,9 @@ def test_encodings():
     assert np.array_equal(s.encode("adjacency_one_hot"), one)
     assert np.array_equal(s.encode(EncodingType.PATH), one)
     assert s.encode(EncodingType.COMPACT).shape == (28,)
+    assert s.encode(EncodingType.GCN)["num_vertices"] == s.arch.depth + 2  # graph dicts: test_graph_predictors
     with pytest.raises(UnknownChoiceError):
-        s.encode(EncodingType.GCN)
+        s.encode("no_such_encoding")
 
 
 def test_query_metric_table(api):
