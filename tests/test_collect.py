@@ -390,3 +390,25 @@ def test_collect_runner_unwritable_out(capsys):
     assert _load_runner().main(["--n", "2", "--out", "/proc/no/such/dir"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--out '/proc/no/such/dir' is not a writable directory" in err[0]
+
+
+def test_fit_calibrates_the_std_only_where_the_records_support_it(tmp_path, dataset):
+    """By default a small collection is fitted without a std calibration, with a note; asked for, it is refused."""
+    recs = tmp_path / "results"
+    recs.mkdir()
+    for r in list(dataset.unique())[:8]:
+        (recs / f"{r.name}.json").write_text(json.dumps(r.to_json()))
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    cmd = [sys.executable, "-m", "naslib_anb.cli.main", "fit", "--data", str(recs), "--split", "all",
+           "--targets", "val_top1", "--members", "2", "--folds", "2", "--threads", "1"]
+    r = subprocess.run(cmd + ["--out", str(tmp_path / "auto")], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "std not calibrated: 8 records" in r.stderr
+    manifest = json.loads((tmp_path / "auto" / "manifest.json").read_text())
+    assert "calibration" not in manifest["targets"]["val_top1"]
+    r = subprocess.run(cmd + ["--calibration-folds", "2", "--out", str(tmp_path / "fitted")], env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr[-2000:]
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "calibration_folds 2" in lines[0] and "there are 8" in lines[0], lines
+    assert "--calibration-folds 0" in lines[0] and not (tmp_path / "fitted").exists()

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -42,9 +44,10 @@ def add_parser(sub) -> None:
     p.epilog = ("The model directory is built in OUT.partial and renamed to OUT when complete; a killed fit "
                 "leaves OUT.partial with its finished targets, and rerunning the same command resumes from them.")
     p.add_argument("--no-eval", action="store_true", help="skip test-split evaluation")
-    p.add_argument("--calibration-folds", type=int, default=2,
+    p.add_argument("--calibration-folds", type=int, default=None,
                    help="held-out folds (besides the upstream train -> val split) on which the predictive "
-                        "std is calibrated; 0 skips calibration (std is then the member std)")
+                        "std is calibrated; 0 skips calibration (std is then the member std). Default: 2, "
+                        "or 0 with a note when there are too few records to calibrate on")
     p.set_defaults(func=run)
 
 
@@ -53,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from naslib_anb.cli.main import print_json
     from naslib_anb.data import load_dataset
     from naslib_anb.surrogates import FitConfig, evaluate_model_set, fit_model_set
+    from naslib_anb.surrogates._fit import MIN_CALIBRATION_RECORDS, require_calibration_records
     from naslib_anb.targets import BUILTIN_DEVICES, TARGETS
 
     from naslib_anb.outdir import MODEL_SIGNATURE, check_output, staged_output
@@ -74,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         targets = tuple(args.targets or TARGETS)
     cfg = FitConfig(family=args.family, targets=targets, members=args.members,
                     n_folds=args.folds, seed=args.seed, preset=args.preset, n_jobs=args.threads,
-                    calibration_folds=args.calibration_folds)
+                    calibration_folds=2 if args.calibration_folds is None else args.calibration_folds)
     n_train, noise_records = None, None
     if args.split in ("default", "random"):
         sp = ds.default_split() if args.split == "default" else ds.random_split(args.split_seed, args.split_fractions)
@@ -97,6 +101,11 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--folds {cfg.n_folds} needs at least {cfg.n_folds} records to fit on, but "
                           f"{args.profiles or args.data or 'the dataset'} gives {len(trainval)}; valid: --folds 2..{max(len(trainval), 2)} "
                           "with at least 2 records, or more records")
+    if args.calibration_folds is None and len(trainval) < MIN_CALIBRATION_RECORDS:
+        print(f"std not calibrated: {len(trainval)} records, fewer than the {MIN_CALIBRATION_RECORDS} a "
+              "calibration needs (the std is the member std)", file=sys.stderr)
+        cfg = dataclasses.replace(cfg, calibration_folds=0)
+    require_calibration_records(len(trainval), cfg.calibration_folds)  # asked for explicitly: refused
     # staged in <out>.partial under a lock: finished targets survive a kill and a rerun resumes them
     with staged_output(args.out, force=True, resume=True, signature=MODEL_SIGNATURE) as staging:
         models = fit_model_set(trainval, cfg, split_info=split_info, resume_dir=staging, n_train=n_train,

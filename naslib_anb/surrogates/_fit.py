@@ -128,11 +128,25 @@ def _fit_ensemble(records: Sequence[Record], target: str, cfg: FitConfig,
     return SurrogateEnsemble(target, members), info
 
 
+#: Records below which the std calibration (held-out folds of KFold(6)) would rest on noise.
+MIN_CALIBRATION_RECORDS = 60
+
+
+def require_calibration_records(n: int, folds: int) -> None:
+    """Refuse, before any fitting, a calibration that ``n`` records cannot support."""
+    if folds and n < MIN_CALIBRATION_RECORDS:
+        raise ConfigError(f"calibration_folds {folds} calibrates the predictive std on held-out folds of KFold(6), "
+                          f"which needs at least {MIN_CALIBRATION_RECORDS} records, but there are {n}; "
+                          "valid: calibration_folds 0 (--calibration-folds 0: member std, no calibration) "
+                          "or more records")
+
+
 def validation_splits(n: int, n_train: Optional[int], folds: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """(name, train, val) index splits of train+val for calibration: the upstream train -> val
     split (when ``n_train`` is given) and the first ``folds`` folds of KFold(6, shuffle, 123)."""
     from sklearn.model_selection import KFold
 
+    require_calibration_records(n, folds)
     out = []
     if n_train is not None and 0 < n_train < n and folds > 0:
         out.append(("upstream", np.arange(n_train), np.arange(n_train, n)))
