@@ -43,6 +43,14 @@ def atomic_write_json(path: PathLike, obj: Any, indent: int = 2) -> Path:
     return atomic_write_text(path, json.dumps(obj, indent=indent, default=str) + "\n")
 
 
+def write_probe(directory: PathLike) -> None:
+    """Create and remove a file in ``directory`` (OSError if it takes none): permission bits say
+    nothing for root, read-only mounts or /proc."""
+    fd, probe = tempfile.mkstemp(prefix=".naslib_anb-probe-", dir=directory)
+    os.close(fd)
+    os.unlink(probe)
+
+
 def ensure_writable_dir(path: PathLike, flag: str = "--out") -> Path:
     """Create ``path`` (and parents) and check it takes files: a ConfigError naming it otherwise."""
     from naslib_anb.errors import ConfigError
@@ -50,9 +58,7 @@ def ensure_writable_dir(path: PathLike, flag: str = "--out") -> Path:
     p = Path(path)
     try:
         p.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".write_probe.", dir=p)
-        os.close(fd)
-        os.unlink(probe)
+        write_probe(p)
     except OSError as exc:
         raise ConfigError(f"{flag} {str(p)!r} is not a writable directory ({exc.strerror or exc}); "
                           "valid: a directory you can create and write") from None

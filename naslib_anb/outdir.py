@@ -40,12 +40,10 @@ def check_writable(path: PathLike, flag: str = "--out") -> Path:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise ConfigError(f"{flag} {p}: cannot create it, {ancestor} is not a directory")
-    import tempfile
+    from naslib_anb.io import write_probe
 
-    try:  # a real probe: permission bits say nothing for root, read-only mounts or /proc
-        fd, probe = tempfile.mkstemp(prefix=".naslib_anb-probe-", dir=ancestor)
-        os.close(fd)
-        os.unlink(probe)
+    try:
+        write_probe(ancestor)
     except OSError as exc:
         raise ConfigError(f"{flag} {p}: cannot create it, {ancestor} is not writable ({exc.strerror or exc})") from None
     return p
