@@ -9,11 +9,12 @@ seven stages in order, then the head). NASLib's graph predictors want a DAG with
   are NASLib's (``num_vertices``, ``adjacency``, ``operations``, ``mask``, ``val_acc``).
 - :func:`bonas_encoding` (``EncodingType.BONAS``): the same graph with BONAS's global node appended
   last (edges from every node, self loops, transposed), as NASLib builds it for its own spaces.
-- :func:`seminas_encoding` (``EncodingType.SEMINAS``, SemiNAS and NAO): integer node operations.
-  SemiNAS's tokeniser allows at most 11 operation ids, fewer than the 12 (e, k, se) layer types,
-  so squeeze-excite becomes a stage-end node: stem, then per stage its layers labelled by (e, k)
-  and one ``stage_end`` node labelled SE on/off, then the head. At most 31 nodes: it fits NASLib's
-  NAS-Bench-301 sequence sizes (35 nodes, 11 ids), which :data:`SEMINAS_SIZES_OF` names.
+- :func:`seminas_encoding` (``EncodingType.SEMINAS``, SemiNAS and NAO): the same chain (stem,
+  layers, head; at most :data:`MAX_NODES` nodes), each node an integer operation id: stem, head, or
+  the layer's (stage, expansion, kernel, squeeze-excite), the information of a GCN row in one id
+  (:data:`SEMINAS_OPS`). NASLib turns the graph into a token sequence of
+  :data:`SEMINAS_SEQUENCE_LENGTH` tokens over :data:`SEMINAS_VOCAB_SIZE` symbols;
+  :mod:`naslib_anb.naslib.predictor_compat` runs SemiNAS/NAO with those sizes on the ANB space.
 
 All three are lossless (the architecture can be read back) and are pure numpy, without NASLib.
 """
@@ -33,14 +34,19 @@ OP_FEATURES = (("stem", "head") + tuple(f"e{e}" for e in EXPANSIONS) + tuple(f"k
                + ("se0", "se1") + tuple(f"stage{s + 1}" for s in range(NUM_STAGES)))
 _COL = {name: i for i, name in enumerate(OP_FEATURES)}
 
-#: SemiNAS operation ids: stem 0, layer (e, k) 1..6, stage end without/with SE 7/8, head 9
-SEMINAS_OPS = (("stem",) + tuple(f"e{e}k{k}" for e in EXPANSIONS for k in KERNELS)
-               + ("stage_end_se0", "stage_end_se1", "head"))
-_SEMINAS_ID = {name: i for i, name in enumerate(SEMINAS_OPS)}
-#: most nodes of the SemiNAS graph: stem, layers, one stage end per stage, head
-SEMINAS_MAX_NODES = MAX_LAYERS + NUM_STAGES + 2
-#: the NASLib space whose SemiNAS sequence sizes (max nodes 35, 11 operation ids) hold this graph
-SEMINAS_SIZES_OF = "nasbench301"
+#: SemiNAS/NAO operation ids: stem 0, head 1, then one id per layer type (stage, e, k, se)
+_SEMINAS_LAYER_TYPES = tuple((s, e, k, se) for s in range(NUM_STAGES) for e in EXPANSIONS for k in KERNELS
+                             for se in (False, True))
+SEMINAS_OPS = ("stem", "head") + tuple(f"s{s + 1}e{e}k{k}se{int(se)}" for s, e, k, se in _SEMINAS_LAYER_TYPES)
+_SEMINAS_STEM, _SEMINAS_HEAD = 0, 1
+_SEMINAS_LAYER_ID = {t: i + 2 for i, t in enumerate(_SEMINAS_LAYER_TYPES)}
+#: most nodes of the SemiNAS/NAO graph: the layer chain of the GCN encoding
+SEMINAS_MAX_NODES = MAX_NODES
+#: NASLib's SemiNAS token sequence (``convert_arch_to_seq``): per node after the first, one token per
+#: possible incoming edge and one for its operation
+SEMINAS_SEQUENCE_LENGTH = (SEMINAS_MAX_NODES + 2) * (SEMINAS_MAX_NODES - 1) // 2
+#: SemiNAS/NAO token vocabulary: padding 0, edge absent/present 1/2, operation id + 2
+SEMINAS_VOCAB_SIZE = len(SEMINAS_OPS) + 2
 
 
 def layers(arch: Arch) -> list[tuple[int, int, int, bool]]:
@@ -99,11 +105,7 @@ def bonas_encoding(arch: Arch) -> dict:
 
 def seminas_encoding(arch: Arch) -> dict:
     """NASLib's SemiNAS/NAO dict: unpadded chain adjacency and integer operation ids."""
-    ops = [_SEMINAS_ID["stem"]]
-    for st in arch.stages:
-        ops += [_SEMINAS_ID[f"e{st.e}k{st.k}"]] * st.l
-        ops.append(_SEMINAS_ID[f"stage_end_se{int(bool(st.se))}"])
-    ops.append(_SEMINAS_ID["head"])
+    ops = [_SEMINAS_STEM] + [_SEMINAS_LAYER_ID[layer] for layer in layers(arch)] + [_SEMINAS_HEAD]
     n = len(ops)
     return {
         "num_vertices": n,
@@ -116,21 +118,24 @@ def seminas_encoding(arch: Arch) -> dict:
 
 def arch_from_seminas(operations: list[int]) -> Arch:
     """Read an architecture back from :func:`seminas_encoding`'s operations (checks losslessness)."""
-    names = [SEMINAS_OPS[i] for i in operations]
-    if names[0] != "stem" or names[-1] != "head":
-        raise ValueError(f"not an ANB SemiNAS sequence: {names}")
-    stages, current = [], []
-    for name in names[1:-1]:
-        if name.startswith("stage_end"):
-            if not current:
-                raise ValueError(f"a stage without layers in {names}")
-            e, k = current[0][1:].split("k")
-            stages.append({"e": int(e), "k": int(k), "l": len(current), "se": name.endswith("1")})
-            current = []
-        else:
-            current.append(name)
-    return Arch.from_lists([[s["e"] for s in stages], [s["k"] for s in stages], [s["l"] for s in stages],
-                            [s["se"] for s in stages]])
+    ops = [int(i) for i in operations]
+    bad = ValueError(f"not an ANB SemiNAS sequence: {[SEMINAS_OPS[i] for i in ops if 0 <= i < len(SEMINAS_OPS)]}")
+    if len(ops) < 2 or ops[0] != _SEMINAS_STEM or ops[-1] != _SEMINAS_HEAD:
+        raise bad
+    try:
+        nodes = [_SEMINAS_LAYER_TYPES[i - 2] for i in ops[1:-1] if i >= 2]
+    except IndexError:
+        raise bad from None
+    per_stage: dict[int, list[tuple[int, int, bool]]] = {}
+    for stage, e, k, se in nodes:
+        per_stage.setdefault(stage, []).append((e, k, se))
+    in_order = [n[0] for n in nodes] == sorted(n[0] for n in nodes)
+    if (len(nodes) != len(ops) - 2 or not in_order or list(per_stage) != list(range(NUM_STAGES))
+            or any(len(set(v)) != 1 for v in per_stage.values())):
+        raise bad
+    firsts = [per_stage[s][0] for s in range(NUM_STAGES)]
+    return Arch.from_lists([[f[0] for f in firsts], [f[1] for f in firsts],
+                            [len(per_stage[s]) for s in range(NUM_STAGES)], [f[2] for f in firsts]])
 
 
 #: NASLib ``EncodingType`` value -> encoder

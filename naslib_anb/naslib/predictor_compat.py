@@ -8,10 +8,15 @@ defers to NASLib's original otherwise. :func:`naslib_anb.naslib.register` instal
 ``GCNPredictor.get_model``
     sizes the first GCN layer from a whitelist of NASLib's spaces; for ANB it is
     ``len(OP_FEATURES)`` (the node features of :func:`~naslib_anb.naslib.graph_encoding.gcn_encoding`).
-``SemiNASPredictor.fit`` (SemiNAS and NAO)
-    picks sequence sizes (nodes, token vocabulary) from the same kind of whitelist and has none
-    for other spaces; the ANB sequence is built to fit NAS-Bench-301's sizes, so ``fit`` runs
-    with those (``SEMINAS_SIZES_OF``) and ``ss_type`` is restored afterwards.
+``SemiNASPredictor.fit`` and ``.query`` (SemiNAS and NAO)
+    ``fit`` picks the sequence sizes (nodes, tokens, vocabulary) from the same kind of whitelist,
+    with none for other spaces. For ANB both methods run with the sizes of the ANB layer chain
+    (:data:`~naslib_anb.naslib.graph_encoding.SEMINAS_MAX_NODES` nodes,
+    :data:`~naslib_anb.naslib.graph_encoding.SEMINAS_SEQUENCE_LENGTH` tokens,
+    :data:`~naslib_anb.naslib.graph_encoding.SEMINAS_VOCAB_SIZE` symbols), not those of a NASLib
+    space: ``fit`` gets past the whitelist under a NASLib name, and for the duration of the call
+    the module's ``convert_arch_to_seq`` and ``NAO`` (looked up at call time) receive the ANB sizes.
+    Both are restored afterwards, like ``ss_type``.
 ``ZeroCost.query`` (list-versus-graph)
     NASLib's ``PredictorEvaluator`` calls ``predictor.query(xtest, test_info)`` with a *list* of
     architectures and their info dicts, while ``ZeroCost.query(graph, dataloader)`` scores *one*
@@ -23,7 +28,8 @@ defers to NASLib's original otherwise. :func:`naslib_anb.naslib.register` instal
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -45,20 +51,68 @@ def wrap_gcn_get_model(original: Callable[..., Any]) -> Callable[..., Any]:
     return get_model
 
 
+#: a space NASLib's ``SemiNASPredictor.fit`` knows, to get past its whitelist; the sizes it picks
+#: for that space are replaced by the ANB ones (:func:`anb_sequence_sizes`)
+_SEMINAS_WHITELISTED_SS_TYPE = "nasbench301"
+
+
+@contextmanager
+def anb_sequence_sizes() -> Iterator[None]:
+    """NASLib's SemiNAS module, for the duration, tokenises and builds NAO with the ANB sizes."""
+    from naslib.predictors import seminas as module
+
+    from naslib_anb.naslib.graph_encoding import SEMINAS_MAX_NODES, SEMINAS_SEQUENCE_LENGTH, SEMINAS_VOCAB_SIZE
+
+    convert, nao = module.convert_arch_to_seq, module.NAO
+    nao_signature = inspect.signature(nao)
+
+    def convert_arch_to_seq(matrix, ops, max_n=None):
+        return convert(matrix, ops, max_n=SEMINAS_MAX_NODES)
+
+    def anb_nao(*args, **kwargs):
+        bound = nao_signature.bind(*args, **kwargs)
+        bound.arguments.update(vocab_size=SEMINAS_VOCAB_SIZE, source_length=SEMINAS_SEQUENCE_LENGTH,
+                               encoder_length=SEMINAS_SEQUENCE_LENGTH, decoder_length=SEMINAS_SEQUENCE_LENGTH)
+        module.NAO = nao  # NAO.__init__ calls super(NAO, self): it must find the class while it runs
+        try:
+            return nao(*bound.args, **bound.kwargs)
+        finally:
+            module.NAO = anb_nao
+
+    module.convert_arch_to_seq, module.NAO = convert_arch_to_seq, anb_nao
+    try:
+        yield
+    finally:
+        module.convert_arch_to_seq, module.NAO = convert, nao
+
+
 def wrap_seminas_fit(original: Callable[..., Any]) -> Callable[..., Any]:
     def fit(self, xtrain, ytrain, *args, **kwargs):
         if getattr(self, "ss_type", None) != SPACE_NAME:
             return original(self, xtrain, ytrain, *args, **kwargs)
-        from naslib_anb.naslib.graph_encoding import SEMINAS_SIZES_OF
+        from naslib_anb.naslib.graph_encoding import SEMINAS_MAX_NODES
 
-        self.ss_type = SEMINAS_SIZES_OF
+        self.ss_type = _SEMINAS_WHITELISTED_SS_TYPE
         try:
-            return original(self, xtrain, np.asarray(ytrain, dtype=np.float64), *args, **kwargs)
+            with anb_sequence_sizes():
+                return original(self, xtrain, np.asarray(ytrain, dtype=np.float64), *args, **kwargs)
         finally:
             self.ss_type = SPACE_NAME
+            self.max_n = SEMINAS_MAX_NODES
 
     fit.__wrapped__ = original  # type: ignore[attr-defined]
     return fit
+
+
+def wrap_seminas_query(original: Callable[..., Any]) -> Callable[..., Any]:
+    def query(self, xtest, *args, **kwargs):
+        if getattr(self, "ss_type", None) != SPACE_NAME:  # other spaces, or fit's own query (sizes set)
+            return original(self, xtest, *args, **kwargs)
+        with anb_sequence_sizes():
+            return original(self, xtest, *args, **kwargs)
+
+    query.__wrapped__ = original  # type: ignore[attr-defined]
+    return query
 
 
 def zerocost_needs_list_fix(zerocost_cls: Any) -> bool:
@@ -112,7 +166,8 @@ def install() -> dict[str, tuple[Any, str, Any]]:
 
     done: dict[str, tuple[Any, str, Any]] = {}
     for name, cls, attr, wrap in (("gcn_get_model", GCNPredictor, "get_model", wrap_gcn_get_model),
-                                  ("seminas_fit", SemiNASPredictor, "fit", wrap_seminas_fit)):
+                                  ("seminas_fit", SemiNASPredictor, "fit", wrap_seminas_fit),
+                                  ("seminas_query", SemiNASPredictor, "query", wrap_seminas_query)):
         original = cls.__dict__[attr]
         setattr(cls, attr, wrap(original))
         done[name] = (cls, attr, original)
