@@ -38,6 +38,14 @@ def _violations(table: np.ndarray, stages: tuple[int, ...]) -> int:
     return bad
 
 
+def _apply(folded: np.ndarray, corr: dict, stages: tuple[int, int]) -> np.ndarray:
+    a, b = stages
+    out = folded + corr.get((a,), np.zeros(N_COMBOS[a]))[:, None] + corr.get((b,), np.zeros(N_COMBOS[b]))[None, :]
+    if (a, b) in corr:
+        out = out + corr[(a, b)].reshape(N_COMBOS[a], N_COMBOS[b])
+    return out
+
+
 def test_monotone_correction_fixes_violations_and_keeps_monotone_tables():
     rng = np.random.default_rng(0)
 
@@ -50,14 +58,43 @@ def test_monotone_correction_fixes_violations_and_keeps_monotone_tables():
     folded = fold_tables(noisy)[(1, 4)]
     assert _violations(folded, (1, 4)) > 0
     corr = monotone_correction(noisy, "increasing")
-    assert set(corr) <= {(1,), (4,)}  # only main effects change
-    fixed = folded + corr.get((1,), 0)[:, None] + corr.get((4,), np.zeros(N_COMBOS[4]))[None, :]
-    assert _violations(fixed, (1, 4)) == 0
+    assert set(corr) <= {(1,), (4,), (1, 4)}
+    assert _violations(_apply(folded, corr, (1, 4)), (1, 4)) == 0
+    # the interaction only gives up what it must: most of the folded table is left as it was
+    assert np.mean(np.abs(_apply(folded, corr, (1, 4)) - folded) < 1e-12) < 1.0
     dec = monotone_correction({g: -t for g, t in noisy.items()}, "decreasing")
     for g in corr:
         np.testing.assert_allclose(dec[g], -corr[g])
     with pytest.raises(UnknownChoiceError, match="monotone"):
         monotone_correction(noisy, "upwards")
+
+
+def test_monotone_correction_of_a_stage_pair_model_with_several_partners():
+    """Three stages, three pair tables: each stage's interactions share its main-effect rise."""
+    rng = np.random.default_rng(3)
+
+    def size(s):
+        return np.asarray([st.e * (1 + st.se) + st.k + 3 * st.l for st in STAGE_COMBOS[s]], dtype=float)
+
+    groups = [(0, 2), (0, 5), (2, 5)]
+    noisy = {g: (np.add.outer(size(g[0]), size(g[1])) + rng.normal(0, 2.0, (N_COMBOS[g[0]], N_COMBOS[g[1]]))).reshape(-1)
+             for g in groups}
+    corr = monotone_correction(noisy, "increasing")
+    codes = np.zeros((2000, 7), dtype=np.int64)
+    for s in (0, 2, 5):
+        codes[:, s] = rng.integers(N_COMBOS[s], size=2000)
+    big, _ = bigger_neighbours(codes, seed=4)
+    keep = np.all(big[:, [1, 3, 4, 6]] == 0, axis=1)  # steps in the three modelled stages
+
+    def model(c, tables):
+        return sum(np.asarray(t)[np.ravel_multi_index(tuple(c[:, s] for s in g), [N_COMBOS[s] for s in g])]
+                   for g, t in tables.items())
+
+    before = model(big[keep], noisy) - model(codes[keep], noisy)
+    assert np.mean(before < 0) > 0.01
+    total = {g: noisy.get(g, 0) + corr.get(g, 0) for g in set(noisy) | set(corr)}
+    after = model(big[keep], total) - model(codes[keep], total)
+    assert np.all(after >= -1e-9)
 
 
 def _toy_time(n: int, seed: int = 0):
@@ -107,10 +144,9 @@ def test_saturating_transform_round_trip_and_ceiling():
         get_transform("satinv@x")
 
 
-#: device targets with stage-pair interactions stay unconstrained (a monotone correction costs accuracy
-#: on validation, docs/surrogates.md); a strict xfail flags the day one of them becomes monotone
-_NOT_MONOTONE = {"throughput_3090": "about 90 % of bigger neighbours not faster",
-                 "throughput_tpuv2": "about 96 %", "throughput_tpuv3": "about 90 %", "throughput_vck190": "about 94 %"}
+#: the TPUv3 and VCK190 models stay unconstrained (the correction costs accuracy on validation,
+#: docs/surrogates.md); a strict xfail flags the day one of them becomes monotone
+_NOT_MONOTONE = {"throughput_tpuv3": "about 90 % of bigger neighbours not faster", "throughput_vck190": "about 94 %"}
 
 
 @pytest.mark.parametrize("target", [
@@ -124,7 +160,7 @@ def test_shipped_device_models_are_monotone_on_seeded_neighbour_pairs(bench, tar
     m1, _ = ens.predict_codes(big)
     faster = (m1 > m0) if TARGETS[target].metric == "throughput" else (m1 < m0)
     assert faster.mean() <= 0.01, faster.mean()
-    if target not in _NOT_MONOTONE:  # the corrected stage-additive models are monotone exactly
+    if target not in _NOT_MONOTONE:  # the corrected models are monotone exactly
         assert not faster.any()
 
 
@@ -141,16 +177,7 @@ def test_shipped_models_extrapolate_within_caps(bench, dataset):
             assert pred.max() <= 1.15 * y.max(), (t, pred.max() / y.max())
 
 
-_COVERAGE_MISSES = {
-    "throughput_tpuv3": "95 % interval covers about 87 % of test: the test split is harder than validation",
-    "latency_zcu102": "95 % interval covers about 87 % of test (91 % on validation)",
-    "train_time": "95 % interval covers about 89 % of test (89 % on validation)",
-}
-
-
-@pytest.mark.parametrize("target", [
-    pytest.param(t, marks=pytest.mark.xfail(reason=_COVERAGE_MISSES[t], strict=True)) if t in _COVERAGE_MISSES else t
-    for t in TARGETS])
+@pytest.mark.parametrize("target", list(TARGETS))
 def test_calibrated_std_covers_the_test_split(bench, dataset, target):
     """68 % / 95 % Gaussian intervals cover 60-76 % / 90-98 % of the test split (calibrated on validation)."""
     from naslib_anb.surrogates._data import usable
@@ -174,16 +201,27 @@ def test_member_std_alone_undercovers_and_calibration_widens_it(bench, dataset):
     assert np.all(bench.query([r.arch for r in recs], "val_top1", std=True)[1] > member)
 
 
-#: the calibration found almost no growth of the validation errors with the distance to the
-#: training architectures (uniform samples sit 5-9 decisions away, as validation records do)
-@pytest.mark.xfail(reason="Spearman(std, nearest_measured) is 0.2 or less for every target", strict=True)
-def test_std_grows_away_from_the_data(bench):
+#: targets whose validation errors the likelihood explains without the distance to the training
+#: architectures (slope c near 0, or a member-std term that dominates it), even when the training
+#: set is cut to 30 % (docs/surrogates.md); a strict xfail flags the day one of them meets the bar
+_FLAT_IN_DISTANCE = {t: "Spearman(std, nearest_measured) below 0.3: the validation errors do not grow with it"
+                     for t in TARGETS if t not in ("latency_zcu102", "latency_vck190")}
+
+
+@pytest.fixture(scope="module")
+def uniform_std(bench):
+    archs = sample(23, 1500)
+    return bench.nearest_measured(archs), bench.query_all(archs, std=True)
+
+
+@pytest.mark.parametrize("target", [
+    pytest.param(t, marks=pytest.mark.xfail(reason=_FLAT_IN_DISTANCE[t], strict=True)) if t in _FLAT_IN_DISTANCE else t
+    for t in TARGETS])
+def test_std_grows_away_from_the_data(uniform_std, target):
     from scipy.stats import spearmanr
 
-    archs = sample(23, 1500)
-    dist = bench.nearest_measured(archs)
-    res = bench.query_all(archs, std=True)
-    assert all(spearmanr(sd, dist)[0] >= 0.3 for _, sd in res.values())
+    dist, res = uniform_std
+    assert spearmanr(res[target][1], dist)[0] >= 0.3
 
 
 def test_noise_seed_draws_the_aleatoric_part_deterministically(bench):
@@ -220,3 +258,55 @@ def test_calibration_fit_and_manifest_round_trip():
         StdCalibration.from_json({**cal.to_json(), "aleatoric": {"kind": "gaussian", "value": 1}})
     with pytest.raises(ModelFileError, match="calibration"):
         StdCalibration.from_json({"aleatoric": {"kind": "absolute", "value": 1}})
+    with pytest.raises(ModelFileError, match="finite"):
+        StdCalibration.from_json({**cal.to_json(), "absolute_floor": -1.0})
+    # a manifest calibrated before the absolute floor existed loads with none
+    old = {k: v for k, v in cal.to_json().items() if k != "absolute_floor"}
+    assert StdCalibration.from_json(old).absolute_floor == 0.0
+
+
+def test_calibration_finds_an_absolute_floor_where_errors_do_not_scale_with_the_value():
+    """Latency-like errors: the same few ms whatever the latency, so a relative floor misfits small values."""
+    rng = np.random.default_rng(1)
+    n = 3000
+    mean = rng.uniform(2, 40, n)
+    member = rng.uniform(0.001, 0.01, n)
+    d = rng.integers(3, 10, n).astype(float)
+    err = rng.normal(0, 0.05 * (1 + 0.2 * d))
+    cal = fit_calibration(err, mean, member, d, Aleatoric("relative", 0.0))
+    assert cal.absolute_floor > 3 * cal.relative_floor * np.median(mean)  # true: 0.05 and 0
+    small = mean < 6
+    c68, c95 = coverage(err[small], cal.total(mean, member, d)[small])
+    assert 0.6 <= c68 <= 0.76 and 0.9 <= c95 <= 0.98, (c68, c95)  # the small values are covered too
+    assert cal.distance_slope > 0.1
+
+
+def test_transform_slope_matches_the_analytic_derivatives():
+    from naslib_anb.surrogates._transforms import transform_slope
+
+    y = np.asarray([50.0, 500.0, 5000.0])
+    np.testing.assert_allclose(transform_slope("inv", y), y ** 2 / 1000.0, rtol=1e-6)
+    np.testing.assert_allclose(transform_slope("log", y), y, rtol=1e-6)
+    np.testing.assert_allclose(transform_slope("none", y), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(transform_slope("logerr", np.asarray([60.0, 75.0])), [40.0, 25.0], rtol=1e-6)
+    # the saturating transform is flatter than inv near its ceiling: time per image has a floor there
+    assert transform_slope("satinv4@33300", np.asarray([30000.0]))[0] < 30000.0 ** 2 / 1000.0
+
+
+def test_calibration_finds_a_floor_in_the_fitted_space():
+    """Throughput-like errors from a constant error in ms per image: they grow with throughput squared."""
+    rng = np.random.default_rng(2)
+    n = 3000
+    mean = rng.uniform(1000, 30000, n)
+    member = 0.002 * mean
+    d = rng.integers(3, 10, n).astype(float)
+    err = rng.normal(0, 0.004 * mean ** 2 / 1000.0)  # 0.004 ms per image
+    cal = fit_calibration(err, mean, member, d, Aleatoric("relative", 0.0), transform="inv")
+    assert cal.transform == "inv" and cal.transformed_floor == pytest.approx(0.004, rel=0.25)
+    fast = mean > 20000
+    c68, c95 = coverage(err[fast], cal.total(mean, member, d)[fast])
+    assert 0.6 <= c68 <= 0.76 and 0.9 <= c95 <= 0.98, (c68, c95)
+    again = StdCalibration.from_json(cal.to_json())
+    np.testing.assert_allclose(again.total(mean, member, d), cal.total(mean, member, d))
+    with pytest.raises(ModelFileError, match="transform"):
+        StdCalibration.from_json({**cal.to_json(), "transform": "cube"})

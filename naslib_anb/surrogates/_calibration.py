@@ -4,16 +4,23 @@ The spread of ensemble members alone is no uncertainty: members fitted on overla
 agree far more than their predictions agree with the labels. The predictive std is
 therefore
 
-    sigma_epi(x) = k * sqrt((a * s(x))^2 + (b * m(x))^2) * (1 + c * d(x))
+    sigma_epi(x) = k * sqrt((a*s(x))^2 + (b*m(x))^2 + e^2 + (f*g(m(x)))^2) * (1 + c*d(x))
     sigma(x)     = sqrt(sigma_ale(x)^2 + sigma_epi(x)^2)
 
 with ``s`` the member std, ``m`` the ensemble mean, ``d`` the Hamming distance (0..28
 decisions) to the nearest architecture the model was fitted on, and ``sigma_ale`` the
 measurement noise of the label (training-seed noise for accuracy, the measured std for
-devices). ``a, b, c`` maximise the Gaussian likelihood of out-of-sample errors on
-validation splits (never the test split); ``k`` then puts the 68 % and 95 % coverage of
-those validation errors as close as possible to nominal. Applying it is a few numpy
-operations on numbers stored in the manifest, so queries stay light.
+devices). The three floors say how the error scales when the members agree: ``b`` in
+proportion to the value, ``e`` as a constant (latencies: the shortest ones are not known
+more precisely than the longest), and ``f`` as a constant in the space the model was fitted
+in (ms per image for throughput, log error for accuracy), mapped to the target's unit by
+the slope ``g = |dy/dz|`` of the target transform, so a throughput model's errors grow with
+the square of the throughput, as errors in time per image do. ``a, b, e, f, c`` maximise
+the Gaussian likelihood of out-of-sample errors on validation splits (never the test
+split); ``k`` then puts the 68 % and 95 % coverage of those validation errors as deep
+inside their bands (60-76 % and 90-98 %) as one factor can: errors with heavy tails cannot
+have both at nominal. Applying it is a few numpy operations on numbers stored in the
+manifest, so queries stay light.
 """
 from __future__ import annotations
 
@@ -26,6 +33,8 @@ from naslib_anb.errors import ModelFileError
 
 #: Gaussian interval half-widths (in std) of the nominal 68.27 % and 95 % intervals.
 Z68, Z95 = 1.0, 1.959964
+#: coverage a calibrated std should give its 68 % and 95 % intervals on held-out data
+BAND68, BAND95 = (0.60, 0.76), (0.90, 0.98)
 
 
 @dataclass(frozen=True)
@@ -62,11 +71,19 @@ class StdCalibration:
     scale: float  # k
     aleatoric: Aleatoric
     validation: Mapping[str, float] = None  # type: ignore[assignment]
+    absolute_floor: float = 0.0  # e (model sets calibrated before it existed have none)
+    transformed_floor: float = 0.0  # f, in the units of the fitted space of ``transform``
+    transform: str = "none"
 
     def epistemic(self, mean: np.ndarray, member_std: np.ndarray, distance: np.ndarray) -> np.ndarray:
-        base = np.hypot(self.member_scale * np.asarray(member_std, dtype=np.float64),
-                        self.relative_floor * np.abs(np.asarray(mean, dtype=np.float64)))
-        return self.scale * base * (1.0 + self.distance_slope * np.asarray(distance, dtype=np.float64))
+        mean = np.asarray(mean, dtype=np.float64)
+        var = ((self.member_scale * np.asarray(member_std, dtype=np.float64)) ** 2
+               + (self.relative_floor * mean) ** 2 + self.absolute_floor ** 2)
+        if self.transformed_floor:
+            from naslib_anb.surrogates._transforms import transform_slope
+
+            var = var + (self.transformed_floor * transform_slope(self.transform, mean)) ** 2
+        return self.scale * np.sqrt(var) * (1.0 + self.distance_slope * np.asarray(distance, dtype=np.float64))
 
     def total(self, mean: np.ndarray, member_std: np.ndarray, distance: np.ndarray) -> np.ndarray:
         return np.hypot(self.aleatoric.std(mean), self.epistemic(mean, member_std, distance))
@@ -80,10 +97,23 @@ class StdCalibration:
     def from_json(cls, d: Mapping) -> "StdCalibration":
         ale = Aleatoric.from_json(d.get("aleatoric") or {})
         try:
-            return cls(float(d["member_scale"]), float(d["relative_floor"]), float(d["distance_slope"]),
-                       float(d["scale"]), ale, dict(d.get("validation") or {}))
+            cal = cls(float(d["member_scale"]), float(d["relative_floor"]), float(d["distance_slope"]),
+                      float(d["scale"]), ale, dict(d.get("validation") or {}), float(d.get("absolute_floor", 0.0)),
+                      float(d.get("transformed_floor", 0.0)), str(d.get("transform", "none")))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"malformed std calibration in manifest: {exc}") from None
+        from naslib_anb.errors import UnknownChoiceError
+        from naslib_anb.surrogates._transforms import get_transform
+
+        try:
+            get_transform(cal.transform)
+        except UnknownChoiceError as exc:
+            raise ModelFileError(f"malformed std calibration in manifest: {exc}") from None
+        coef = (cal.member_scale, cal.relative_floor, cal.distance_slope, cal.scale, cal.absolute_floor,
+                cal.transformed_floor)
+        if not all(np.isfinite(v) and v >= 0 for v in coef):
+            raise ModelFileError(f"malformed std calibration in manifest: coefficients {coef} must be finite and >= 0")
+        return cal
 
 
 #: Seed-to-seed std of p* top-1 accuracy (pts) in upstream's ablation runs: 117 architectures
@@ -149,51 +179,63 @@ def coverage(err: np.ndarray, sigma: np.ndarray) -> tuple[float, float]:
     return float(np.mean(r <= Z68)), float(np.mean(r <= Z95))
 
 
+def _band_margin(c68: float, c95: float) -> float:
+    """How far inside both coverage bands (negative: outside one)."""
+    return min(c68 - BAND68[0], BAND68[1] - c68, c95 - BAND95[0], BAND95[1] - c95)
+
+
 def fit_calibration(err: np.ndarray, mean: np.ndarray, member_std: np.ndarray, distance: np.ndarray,
-                    aleatoric: Aleatoric) -> StdCalibration:
-    """Fit ``a, b, c`` by Gaussian likelihood, then ``k`` for coverage, on validation errors."""
+                    aleatoric: Aleatoric, transform: str = "none") -> StdCalibration:
+    """Fit ``a, b, e, f, c`` by Gaussian likelihood, then ``k`` for coverage, on validation errors."""
     from scipy.optimize import minimize
+
+    from naslib_anb.surrogates._transforms import transform_slope
 
     err = np.asarray(err, dtype=np.float64)
     mean = np.asarray(mean, dtype=np.float64)
     s = np.asarray(member_std, dtype=np.float64)
     d = np.asarray(distance, dtype=np.float64)
+    g = transform_slope(transform, mean)
     ale = aleatoric.std(mean)
-    rms = float(np.sqrt(np.mean(err ** 2)))
-    # parameters on a log scale, in units where a and b*|m| start near the error scale
-    s_ref = max(float(np.median(s)), 1e-12)
-    m_ref = max(float(np.median(np.abs(mean))), 1e-12)
+    rms = max(float(np.sqrt(np.mean(err ** 2))), 1e-12)
+    # parameters on a log scale, in units where each term starts near the error scale
+    refs = np.asarray([rms / max(float(np.median(s)), 1e-12), rms / max(float(np.median(np.abs(mean))), 1e-12),
+                       1.0, rms, rms / max(float(np.median(g)), 1e-12)])
 
     def unpack(theta):
-        return (np.exp(theta[0]) * rms / s_ref, np.exp(theta[1]) * rms / m_ref, np.exp(theta[2]))
+        return tuple(float(v) for v in np.exp(theta) * refs)  # a, b, c, e, f
 
     def nll(theta):
-        a, b, c = unpack(theta)
-        epi = np.hypot(a * s, b * np.abs(mean)) * (1.0 + c * d)
-        var = ale ** 2 + epi ** 2
+        a, b, c, e, f = unpack(theta)
+        epi = np.sqrt((a * s) ** 2 + (b * mean) ** 2 + e ** 2 + (f * g) ** 2) * (1.0 + c * d)
+        var = np.maximum(ale ** 2 + epi ** 2, 1e-300)
         return float(np.mean(0.5 * np.log(var) + 0.5 * err ** 2 / var))
 
+    # starts led by each kind of floor (a term at exp(-8) of the error scale is none to speak of)
+    starts = [[0.0, -1.0, -3.0, -8.0, -8.0], [-1.0, 0.0, -1.0, -8.0, -8.0], [-2.0, -2.0, 0.0, -8.0, -8.0],
+              [0.0, -8.0, -3.0, -1.0, -8.0], [-1.0, -8.0, -1.0, -8.0, -0.5], [-3.0, -8.0, -2.0, -8.0, 0.0],
+              [-2.0, -2.0, 0.0, -1.0, -1.0]]
     best = None
-    for start in ([0.0, -1.0, -3.0], [-1.0, 0.0, -1.0], [-2.0, -2.0, 0.0]):
+    for start in starts:
         res = minimize(nll, np.asarray(start), method="Nelder-Mead",
-                       options={"xatol": 1e-4, "fatol": 1e-7, "maxiter": 4000})
+                       options={"xatol": 1e-4, "fatol": 1e-7, "maxiter": 8000})
         if best is None or res.fun < best.fun:
             best = res
-    a, b, c = unpack(best.x)
-    cal = StdCalibration(a, b, c, 1.0, aleatoric)
+    a, b, c, e, f = unpack(best.x)
 
-    def loss(k):
-        c68, c95 = coverage(err, StdCalibration(a, b, c, k, aleatoric).total(mean, s, d))
-        return (c68 - 0.6827) ** 2 + (c95 - 0.95) ** 2
+    def calib(k: float, validation=None) -> StdCalibration:
+        return StdCalibration(a, b, c, k, aleatoric, validation, absolute_floor=e, transformed_floor=f,
+                              transform=transform)
+
+    def score(k):  # deepest inside both bands; nearest to nominal among equals
+        c68, c95 = coverage(err, calib(k).total(mean, s, d))
+        return (round(_band_margin(c68, c95), 4), -((c68 - 0.6827) ** 2 + (c95 - 0.95) ** 2))
 
     grid = np.exp(np.linspace(np.log(0.5), np.log(2.0), 161))
-    k = float(grid[int(np.argmin([loss(g) for g in grid]))])
-    sigma = StdCalibration(a, b, c, k, aleatoric).total(mean, s, d)
-    c68, c95 = coverage(err, sigma)
-    cal = StdCalibration(float(a), float(b), float(c), k, aleatoric,
-                         {"n": int(len(err)), "coverage_68": round(c68, 4), "coverage_95": round(c95, 4),
-                          "nll": round(float(nll(best.x)), 6)})
-    return cal
+    k = float(max(grid, key=score))
+    c68, c95 = coverage(err, calib(k).total(mean, s, d))
+    return calib(k, {"n": int(len(err)), "coverage_68": round(c68, 4), "coverage_95": round(c95, 4),
+                     "nll": round(float(nll(best.x)), 6)})
 
 
-__all__ = ["Aleatoric", "StdCalibration", "coverage", "estimate_aleatoric", "fit_calibration", "Z68", "Z95"]
+__all__ = ["Aleatoric", "BAND68", "BAND95", "StdCalibration", "coverage", "estimate_aleatoric", "fit_calibration", "Z68", "Z95"]

@@ -224,7 +224,8 @@ def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Option
             for m in ens.members:
                 shared.setdefault(m.family, m.shared_params())
             oos = out_of_sample(trainval, target, cfg, splits, shared)
-            cal = fit_calibration(oos["err"], oos["mean"], oos["member_std"], oos["distance"], aleatoric)
+            cal = fit_calibration(oos["err"], oos["mean"], oos["member_std"], oos["distance"], aleatoric,
+                                  transform=ens.transform)
             info["calibration"] = cal.to_json()
             info["calibration"]["splits"] = [name for name, _, _ in splits]
         if done is not None:

@@ -4,13 +4,13 @@ A bigger network (one more layer, larger expansion or kernel, SE on) is never fa
 ensembles fitted to noisy measurements break this in places (a split that happens to
 favour k=5 on a few records), and then extrapolate it. Monotone constraints inside the
 booster cost a lot of accuracy here (their greedy bounds starve later splits), so the
-fitted model is corrected afterwards instead: every compiled table is replaced by the mean
-of its smallest monotone majorant and largest monotone minorant over the partial order of
-one-step changes. Where a table is already monotone both equal it and nothing changes.
+fitted model is corrected afterwards instead, table by table, with the mean of the smallest
+majorant and the largest minorant that satisfy the constraints over the partial order of
+one-step changes. Where a table already satisfies them both equal it and nothing changes.
 
 A model is a constant plus tables over stage groups (see :mod:`._compile`). Tables over
-groups contained in a larger group are first folded into it; a sum of tables that are
-each monotone along every axis is monotone, so correcting each folded table suffices. The
+groups contained in a larger group are first folded into it, then split into per-stage
+main effects and stage-pair interactions (see :func:`monotone_correction`). The
 correction (corrected minus original) is kept per member and added to its native
 prediction as well, so compiled tables and native members still agree exactly.
 """
@@ -119,27 +119,11 @@ def _monotone_with_slack(m: np.ndarray, stage: int, slack: np.ndarray) -> np.nda
     return 0.5 * (up + down)
 
 
-def monotone_correction(tables: Tables, kind: str) -> dict[tuple[int, ...], np.ndarray]:
-    """Per-stage tables to add to ``tables`` so that the model becomes monotone.
-
-    ``kind="increasing"``: the model never decreases when a stage gets one step bigger.
-    Each folded stage-pair table is split (functional ANOVA, uniform weights over codes)
-    into main effects and a centred interaction. Only the main effects change: each stage's
-    step must rise by at least the worst drop the interactions can cause on that step, so
-    the whole model is monotone whatever the other stages are. Stages whose main effect
-    already does so get no entry. For a stage-additive model this is the plain monotone
-    correction of each stage table; with stage-pair interactions the required rise can be
-    large (see docs/surrogates.md: it costs accuracy there).
-    """
-    check_monotone(kind)
-    if kind == "none":
-        return {}
-    sign = 1.0 if kind == "increasing" else -1.0
+def _anova(folded: Mapping[tuple[int, ...], np.ndarray], sign: float):
+    """Split folded tables (times ``sign``) into per-stage main effects and centred pair interactions."""
     main = [np.zeros(N_COMBOS[s]) for s in range(NUM_STAGES)]
-    # per stage: the interaction tables' change along each edge, one (n_edges, n_partner) array per partner
-    drops: list[list[np.ndarray]] = [[] for _ in range(NUM_STAGES)]
-    partners: list[list[int]] = [[] for _ in range(NUM_STAGES)]
-    for g, t in fold_tables(tables).items():
+    inters: dict[tuple[int, int], np.ndarray] = {}
+    for g, t in folded.items():
         t = sign * t
         if len(g) == 1:
             main[g[0]] += t
@@ -150,19 +134,78 @@ def monotone_correction(tables: Tables, kind: str) -> dict[tuple[int, ...], np.n
         rows, cols, grand = t.mean(axis=1), t.mean(axis=0), t.mean()
         main[a] += rows - grand
         main[b] += cols - grand
-        inter = t - rows[:, None] - cols[None, :] + grand
-        for stage, other, arr in ((a, b, inter), (b, a, inter.T)):
-            src, dst = _edges(stage)
-            drops[stage].append(arr[dst] - arr[src])
-            partners[stage].append(other)
-    slack = [sum((np.maximum(0.0, -d).max(axis=1) for d in drops[s]), np.zeros(len(_edges(s)[0])))
-             for s in range(NUM_STAGES)]
-    out = {}
+        inters[(a, b)] = t - rows[:, None] - cols[None, :] + grand
+    return main, inters
+
+
+def _bounded_drops_2d(inter: np.ndarray, a: int, b: int, budget_a: np.ndarray, budget_b: np.ndarray) -> np.ndarray:
+    """Close to ``inter`` (n_a, n_b) with every one-step drop along stage ``a`` (``b``) at most
+    ``budget_a`` (``budget_b``) for that edge: the mean of the smallest such majorant and the
+    largest such minorant, both found by propagating the bounds along both axes."""
+    sa, da = _edges(a)
+    sb, db = _edges(b)
+    up, down = inter.copy(), inter.copy()
+    for _ in range(8 * NUM_STAGES):  # chains are at most 7 steps per axis
+        nu = up.copy()
+        np.maximum.at(nu, da, nu[sa] - budget_a[:, None])
+        nu = nu.T
+        np.maximum.at(nu, db, nu[sb] - budget_b[:, None])
+        nu = nu.T
+        nd = down.copy()
+        np.minimum.at(nd, sa, nd[da] + budget_a[:, None])
+        nd = nd.T
+        np.minimum.at(nd, sb, nd[db] + budget_b[:, None])
+        nd = nd.T
+        if np.array_equal(nu, up) and np.array_equal(nd, down):
+            break
+        up, down = nu, nd
+    return 0.5 * (up + down)
+
+
+def monotone_correction(tables: Tables, kind: str) -> dict[tuple[int, ...], np.ndarray]:
+    """Tables to add to ``tables`` so that the model becomes monotone in size.
+
+    ``kind="increasing"``: the model never decreases when a stage gets one step bigger.
+    Each folded stage-pair table is split (functional ANOVA, uniform weights over codes)
+    into main effects and a centred interaction. The main effects are made monotone first;
+    each one-step rise of a stage's main effect is then a budget that the interactions of
+    that stage may use up: it is shared among the stage's partners in proportion to the
+    worst drop each interaction has on that step, and every interaction table is changed as
+    little as the closest majorant/minorant allows so that none drops by more than its
+    share. A step's change is main rise plus interaction changes, each at least minus its
+    share, so the whole model is monotone whatever the other stages are. Where the fitted
+    model already is, nothing changes. Raising the main effects by the interactions' worst
+    drop instead also guarantees it, but cost far more accuracy (docs/surrogates.md).
+    """
+    check_monotone(kind)
+    if kind == "none":
+        return {}
+    sign = 1.0 if kind == "increasing" else -1.0
+    main, inters = _anova(fold_tables(tables), sign)
+    fixed = [_monotone_with_slack(main[s], s, np.zeros(len(_edges(s)[0]))) for s in range(NUM_STAGES)]
+    partners: list[list[int]] = [[o for g in inters for o in g if s in g and o != s] for s in range(NUM_STAGES)]
+    need: dict[tuple[int, int], np.ndarray] = {}
+    for (a, b), inter in inters.items():
+        for s, o, arr in ((a, b, inter), (b, a, inter.T)):
+            src, dst = _edges(s)
+            need[(s, o)] = np.maximum(0.0, -(arr[dst] - arr[src]).min(axis=1))
+    budget: dict[tuple[int, int], np.ndarray] = {}
     for s in range(NUM_STAGES):
-        fixed = _monotone_with_slack(main[s], s, slack[s])
-        delta = sign * (fixed - main[s])
+        src, dst = _edges(s)
+        rise = fixed[s][dst] - fixed[s][src]
+        total = sum((need[(s, o)] for o in partners[s]), np.zeros(len(src)))
+        for o in partners[s]:
+            share = np.where(total > 0, need[(s, o)] / np.where(total > 0, total, 1.0), 1.0 / len(partners[s]))
+            budget[(s, o)] = rise * share
+    out: dict[tuple[int, ...], np.ndarray] = {}
+    for s in range(NUM_STAGES):
+        delta = sign * (fixed[s] - main[s])
         if np.any(delta != 0):
             out[(s,)] = delta
+    for (a, b), inter in inters.items():
+        delta = sign * (_bounded_drops_2d(inter, a, b, budget[(a, b)], budget[(b, a)]) - inter)
+        if np.any(delta != 0):
+            out[(a, b)] = delta.reshape(-1)
     return out
 
 

@@ -71,6 +71,18 @@ def get_transform(name: str) -> Transform:
     raise UnknownChoiceError(name, [*TRANSFORMS, "satinv<p>@<ceiling>"], "target transforms") from None
 
 
+def transform_slope(name: str, y: np.ndarray) -> np.ndarray:
+    """``|dy/dz|`` at ``z = f(y)``: how an error of one unit in the space a model was fitted in
+    (ms per image, log error, ...) shows in the target's own unit. 0 where undefined."""
+    t = get_transform(name)
+    y = np.asarray(y, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        z = t.forward(y)
+        h = 1e-4 * (np.abs(z) + 1e-3)
+        slope = np.abs(t.inverse(z + h) - t.inverse(z - h)) / (2.0 * h)
+    return np.where(np.isfinite(slope), slope, 0.0)
+
+
 def forward_checked(name: str, y: np.ndarray) -> np.ndarray:
     t = get_transform(name)
     ok = t.valid(y)

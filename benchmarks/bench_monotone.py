@@ -1,0 +1,130 @@
+"""What the monotone correction costs a device model, measured on its own members' held-out folds.
+
+For each target, the shipped members are taken as fitted (the correction removed) and
+compared with the two ways of making them monotone in size:
+
+* ``as fitted``: no correction;
+* ``main effects only``: the per-stage main effects made monotone, interactions left as they
+  are (cheap, but not monotone: the interactions still break steps);
+* ``monotone``: :func:`naslib_anb.surrogates._monotone.monotone_correction`, main effects
+  made monotone and each stage's rise shared out as a budget the interactions may not exceed
+  (monotone whatever the other stages are).
+
+Accuracy is Kendall tau / R2 of each member on the fold it held out for early stopping
+(``KFold(9, shuffle, 0)`` over upstream train+val; out-of-fold, never the test split),
+pooled over members, and of the ensemble on the default test split (for the record only; the
+choice is made on the held-out folds). Monotonicity is the share of seeded one-step-bigger
+neighbours of uniform samples that the ensemble does not predict faster.
+
+    python benchmarks/bench_monotone.py [--targets throughput_3090,throughput_tpuv2] [--pairs 50000]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+VARIANTS = ("as fitted", "main effects only", "monotone")
+
+
+def _main_effects_only(tables, kind):
+    import numpy as np
+
+    from naslib_anb.space.arch import NUM_STAGES
+    from naslib_anb.surrogates._monotone import _anova, _edges, _monotone_with_slack, fold_tables
+
+    sign = 1.0 if kind == "increasing" else -1.0
+    main, _ = _anova(fold_tables(tables), sign)
+    out = {}
+    for s in range(NUM_STAGES):
+        fixed = _monotone_with_slack(main[s], s, np.zeros(len(_edges(s)[0])))
+        if np.any(fixed != main[s]):
+            out[(s,)] = sign * (fixed - main[s])
+    return out
+
+
+def measure(targets, pairs: int = 50_000, seed: int = 1001, data=None) -> dict:
+    import numpy as np
+    from scipy.stats import kendalltau
+
+    from naslib_anb.data import load_dataset
+    from naslib_anb.space import sample
+    from naslib_anb.surrogates._data import usable, xy
+    from naslib_anb.surrogates._encoding import stage_codes
+    from naslib_anb.surrogates._fit import member_folds
+    from naslib_anb.surrogates._monotone import bigger_neighbours, correction_values, monotone_correction
+    from naslib_anb.surrogates._persist import load_target, read_manifest
+    from naslib_anb.surrogates import default_model_dir
+    from naslib_anb.surrogates._transforms import get_transform
+
+    model_dir = default_model_dir()
+    man = read_manifest(model_dir)
+    cfg = man["config"]
+    sp = load_dataset(data).default_split()
+    trainval, test = list(sp.train) + list(sp.val), list(sp.test)
+    small = stage_codes(sample(seed, pairs))
+    big, _ = bigger_neighbours(small, seed)
+
+    def r2(y, p):
+        return float(1 - np.sum((y - p) ** 2) / np.sum((y - y.mean()) ** 2))
+
+    out = {}
+    for t in targets:
+        ens = load_target(model_dir, t, man["targets"][t], native=True, compile=False)
+        members = ens.members
+        inv = get_transform(ens.transform).inverse
+        archs, y = xy(trainval, t)
+        codes = stage_codes(archs)
+        folds = member_folds(len(y), cfg["members"], cfg["n_folds"], cfg["seed"])
+        recs, _ = usable(test, t)
+        yt = np.asarray([r.value(t) for r in recs])
+        ct = stage_codes([r.arch for r in recs])
+        raw = [m._raw_stage_tables()[0] for m in members]
+        rows = {}
+        for variant in VARIANTS:
+            if variant == "as fitted":
+                corr = [{} for _ in members]
+            elif variant == "main effects only":
+                corr = [_main_effects_only(r, "increasing") for r in raw]
+            else:
+                corr = [monotone_correction(r, "increasing") for r in raw]
+
+            def predict(i, c):
+                return inv(members[i]._predict_z(c) + correction_values(corr[i], c))
+
+            oy, op = [], []
+            for i in range(len(members)):
+                va = folds[i % len(folds)][1]
+                oy.append(y[va])
+                op.append(predict(i, codes[va]))
+            oy, op = np.concatenate(oy), np.concatenate(op)
+            pt = np.mean([predict(i, ct) for i in range(len(members))], axis=0)
+            m0 = np.mean([predict(i, small) for i in range(len(members))], axis=0)
+            m1 = np.mean([predict(i, big) for i in range(len(members))], axis=0)
+            faster = (m1 > m0) if t.startswith("throughput") else (m1 < m0)
+            rows[variant] = {"oof_kendall_tau": float(kendalltau(oy, op)[0]), "oof_r2": r2(oy, op),
+                             "test_kendall_tau": float(kendalltau(yt, pt)[0]), "test_r2": r2(yt, pt),
+                             "not_faster": float(1 - faster.mean())}
+        out[t] = rows
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--targets", default="throughput_3090,throughput_tpuv2,throughput_tpuv3,throughput_vck190")
+    ap.add_argument("--pairs", type=int, default=50_000)
+    ap.add_argument("--data", default=None)
+    args = ap.parse_args(argv)
+    from naslib_anb.targets import get_target
+
+    targets = [get_target(t).name for t in args.targets.split(",")]
+    res = measure(targets, args.pairs, data=args.data)
+    print(f"{'target':18s} {'variant':18s} {'held-out KT / R2':>17s} {'test KT / R2':>15s} {'not faster':>10s}")
+    for t, rows in res.items():
+        for v, r in rows.items():
+            print(f"{t:18s} {v:18s} {r['oof_kendall_tau']:.4f} / {r['oof_r2']:.4f} "
+                  f"{r['test_kendall_tau']:.4f} / {r['test_r2']:.4f} {100 * r['not_faster']:9.2f}%")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

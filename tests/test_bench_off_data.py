@@ -1,0 +1,46 @@
+"""The benchmark scripts behind the monotonicity and std-distance figures in docs/surrogates.md run."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_bench_monotone_shows_the_shipped_correction_and_what_it_replaced(anb_data_path, capsys):
+    mod = _load("bench_monotone")
+    res = mod.measure(["throughput_tpuv2"], pairs=3000, data=str(anb_data_path))["throughput_tpuv2"]
+    assert set(res) == set(mod.VARIANTS)
+    assert res["monotone"]["not_faster"] == 1.0  # the shipped TPUv2 model is monotone
+    assert res["as fitted"]["not_faster"] < 0.99  # the members as fitted were not
+    assert res["monotone"]["oof_kendall_tau"] >= res["as fitted"]["oof_kendall_tau"] - 0.002
+    assert mod.main(["--targets", "throughput_tpuv2", "--pairs", "500", "--data", str(anb_data_path)]) == 0
+    assert "main effects only" in capsys.readouterr().out
+
+
+def test_bench_std_distance_refits_on_cut_training_sets(anb_data_path):
+    mod = _load("bench_std_distance")
+    res = mod.measure(["throughput_vck190"], fraction=0.3, samples=500, data=str(anb_data_path))["throughput_vck190"]
+    splits = res["splits"]
+    assert set(splits) == {"upstream", "fold0", "upstream@0.3", "fold0@0.3"}
+    # the same held-out records are further from a training set cut to 30 %
+    assert splits["upstream@0.3"]["median_distance"] > splits["upstream"]["median_distance"]
+    for label in ("full", "pooled"):
+        assert res[label]["distance_slope"] >= 0 and -1 <= res[label]["spearman"] <= 1
+
+
+def test_bench_std_distance_rejects_a_bad_fraction():
+    from naslib_anb.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="fraction"):
+        _load("bench_std_distance").main(["--fraction", "1.5"])
