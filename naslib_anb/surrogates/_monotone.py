@@ -173,8 +173,9 @@ def monotone_correction(tables: Tables, kind: str) -> dict[tuple[int, ...], np.n
     worst drop each interaction has on that step, and every interaction table is changed as
     little as the closest majorant/minorant allows so that none drops by more than its
     share. A step's change is main rise plus interaction changes, each at least minus its
-    share, so the whole model is monotone whatever the other stages are. Where the fitted
-    model already is, nothing changes. Raising the main effects by the interactions' worst
+    share, so the whole model is monotone whatever the other stages are. Where the main
+    effects are monotone and no interaction drops by more than its share, nothing changes
+    (a stage-additive model that is monotone, for one). Raising the main effects by the interactions' worst
     drop instead also guarantees it, but cost far more accuracy (docs/surrogates.md).
     """
     check_monotone(kind)
