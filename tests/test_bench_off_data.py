@@ -1,24 +1,12 @@
 """The benchmark scripts behind the monotonicity and std-distance figures in docs/surrogates.md run."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
-
-
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+from _scripts import load_script
 
 
 def test_bench_monotone_shows_the_shipped_correction_and_what_it_replaced(anb_data_path, capsys):
-    mod = _load("bench_monotone")
+    mod = load_script("benchmarks/bench_monotone.py")
     res = mod.measure(["throughput_tpuv2"], pairs=3000, data=str(anb_data_path))["throughput_tpuv2"]
     assert set(res) == set(mod.VARIANTS)
     assert res["monotone"]["not_faster"] == 1.0  # the shipped TPUv2 model is monotone
@@ -29,7 +17,7 @@ def test_bench_monotone_shows_the_shipped_correction_and_what_it_replaced(anb_da
 
 
 def test_bench_std_distance_refits_on_cut_training_sets(anb_data_path):
-    mod = _load("bench_std_distance")
+    mod = load_script("benchmarks/bench_std_distance.py")
     res = mod.measure(["throughput_vck190"], fraction=0.3, samples=500, data=str(anb_data_path))["throughput_vck190"]
     splits = res["splits"]
     assert set(splits) == {"upstream", "fold0", "upstream@0.3", "fold0@0.3"}
@@ -43,4 +31,4 @@ def test_bench_std_distance_rejects_a_bad_fraction():
     from naslib_anb.errors import ConfigError
 
     with pytest.raises(ConfigError, match="fraction"):
-        _load("bench_std_distance").main(["--fraction", "1.5"])
+        load_script("benchmarks/bench_std_distance.py").main(["--fraction", "1.5"])

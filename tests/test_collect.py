@@ -152,12 +152,9 @@ def test_slurm_job_array_submission_with_fake_sbatch(tmp_path, monkeypatch):
 
 
 def _load_runner():
-    import importlib.util
+    from _scripts import load_script
 
-    sp = importlib.util.spec_from_file_location("collect_runner", REPO / "runners" / "collect.py")
-    mod = importlib.util.module_from_spec(sp)
-    sp.loader.exec_module(mod)
-    return mod
+    return load_script("runners/collect.py")
 
 
 def test_memory_skipped_archs_are_final_not_failed(tmp_path, monkeypatch, capsys):

@@ -154,11 +154,9 @@ def test_bad_t_spec_and_trial_resources_are_refused_with_one_line(tmp_path, caps
     with pytest.raises(ConfigError, match="gpus_per_trial is 1 but the Ray cluster has 0 GPUs"):
         check_trial_resources(1, 1, {"CPU": 2.0})
     check_trial_resources(2, 0, {"CPU": 2.0})  # fits: no error
-    import importlib.util
+    from _scripts import load_script
 
-    sp = importlib.util.spec_from_file_location("proxy_runner", REPO / "runners" / "proxy_search.py")
-    runner = importlib.util.module_from_spec(sp)
-    sp.loader.exec_module(runner)
+    runner = load_script("runners/proxy_search.py")
     assert runner.main(["--reference-dir", str(tmp_path), "--out", "/proc/no/such/dir"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not a writable directory" in err[0]
