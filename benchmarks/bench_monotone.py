@@ -26,22 +26,6 @@ import sys
 VARIANTS = ("as fitted", "main effects only", "monotone")
 
 
-def _main_effects_only(tables, kind):
-    import numpy as np
-
-    from naslib_anb.space.arch import NUM_STAGES
-    from naslib_anb.surrogates._monotone import _anova, _edges, _monotone_with_slack, fold_tables
-
-    sign = 1.0 if kind == "increasing" else -1.0
-    main, _ = _anova(fold_tables(tables), sign)
-    out = {}
-    for s in range(NUM_STAGES):
-        fixed = _monotone_with_slack(main[s], s, np.zeros(len(_edges(s)[0])))
-        if np.any(fixed != main[s]):
-            out[(s,)] = sign * (fixed - main[s])
-    return out
-
-
 def measure(targets, pairs: int = 50_000, seed: int = 1001, data=None) -> dict:
     import numpy as np
     from scipy.stats import kendalltau
@@ -51,7 +35,12 @@ def measure(targets, pairs: int = 50_000, seed: int = 1001, data=None) -> dict:
     from naslib_anb.surrogates._data import usable, xy
     from naslib_anb.surrogates._encoding import stage_codes
     from naslib_anb.surrogates._fit import member_folds
-    from naslib_anb.surrogates._monotone import bigger_neighbours, correction_values, monotone_correction
+    from naslib_anb.surrogates._monotone import (
+        bigger_neighbours,
+        correction_values,
+        main_effect_correction,
+        monotone_correction,
+    )
     from naslib_anb.surrogates._persist import load_target, read_manifest
     from naslib_anb.surrogates import default_model_dir
     from naslib_anb.surrogates._transforms import get_transform
@@ -84,7 +73,7 @@ def measure(targets, pairs: int = 50_000, seed: int = 1001, data=None) -> dict:
             if variant == "as fitted":
                 corr = [{} for _ in members]
             elif variant == "main effects only":
-                corr = [_main_effects_only(r, "increasing") for r in raw]
+                corr = [main_effect_correction(r, "increasing") for r in raw]
             else:
                 corr = [monotone_correction(r, "increasing") for r in raw]
 

@@ -99,20 +99,24 @@ def _edges(stage: int) -> tuple[np.ndarray, np.ndarray]:
     return src[keep], dst[keep]
 
 
-def _monotone_with_slack(m: np.ndarray, stage: int, slack: np.ndarray) -> np.ndarray:
-    """Close to ``m`` with ``out[big] - out[small] >= slack`` on every edge of ``stage``.
+def _closest_with_min_steps(table: np.ndarray, stages: tuple[int, ...], min_steps: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Close to ``table`` (one axis per stage of ``stages``) with ``out[big] - out[small] >=
+    min_steps[i][edge]`` on every one-step edge of ``stages[i]`` along axis ``i``.
 
-    Mean of the smallest feasible majorant (propagated upwards) and the largest feasible
-    minorant (propagated downwards); both are feasible, so is their mean, and where ``m``
-    already satisfies every constraint both equal ``m``.
+    Mean of the smallest such majorant (propagated upwards) and the largest such minorant
+    (propagated downwards): both satisfy the constraints, so does their mean, and where
+    ``table`` already does both equal it.
     """
-    src, dst = _edges(stage)
-    up, down = m.copy(), m.copy()
-    for _ in range(4 * NUM_STAGES + 8):  # longest chain in a stage is 7 steps
-        new_up = up.copy()
-        np.maximum.at(new_up, dst, up[src] + slack)
-        new_down = down.copy()
-        np.minimum.at(new_down, src, down[dst] - slack)
+    up, down = table.copy(), table.copy()
+    edges = [_edges(s) for s in stages]
+    for _ in range(8 * NUM_STAGES):  # chains are at most 7 steps per axis
+        new_up, new_down = up.copy(), down.copy()
+        for axis, ((src, dst), step) in enumerate(zip(edges, min_steps)):
+            step = np.reshape(step, (-1,) + (1,) * (table.ndim - 1))
+            u = np.moveaxis(new_up, axis, 0)  # views: the updates land in new_up / new_down
+            np.maximum.at(u, dst, u[src] + step)
+            d = np.moveaxis(new_down, axis, 0)
+            np.minimum.at(d, src, d[dst] - step)
         if np.array_equal(new_up, up) and np.array_equal(new_down, down):
             break
         up, down = new_up, new_down
@@ -138,28 +142,22 @@ def _anova(folded: Mapping[tuple[int, ...], np.ndarray], sign: float):
     return main, inters
 
 
-def _bounded_drops_2d(inter: np.ndarray, a: int, b: int, budget_a: np.ndarray, budget_b: np.ndarray) -> np.ndarray:
-    """Close to ``inter`` (n_a, n_b) with every one-step drop along stage ``a`` (``b``) at most
-    ``budget_a`` (``budget_b``) for that edge: the mean of the smallest such majorant and the
-    largest such minorant, both found by propagating the bounds along both axes."""
-    sa, da = _edges(a)
-    sb, db = _edges(b)
-    up, down = inter.copy(), inter.copy()
-    for _ in range(8 * NUM_STAGES):  # chains are at most 7 steps per axis
-        nu = up.copy()
-        np.maximum.at(nu, da, nu[sa] - budget_a[:, None])
-        nu = nu.T
-        np.maximum.at(nu, db, nu[sb] - budget_b[:, None])
-        nu = nu.T
-        nd = down.copy()
-        np.minimum.at(nd, sa, nd[da] + budget_a[:, None])
-        nd = nd.T
-        np.minimum.at(nd, sb, nd[db] + budget_b[:, None])
-        nd = nd.T
-        if np.array_equal(nu, up) and np.array_equal(nd, down):
-            break
-        up, down = nu, nd
-    return 0.5 * (up + down)
+def _monotone_main_effects(main: list[np.ndarray]) -> list[np.ndarray]:
+    return [_closest_with_min_steps(m, (s,), (np.zeros(len(_edges(s)[0])),)) for s, m in enumerate(main)]
+
+
+def _main_deltas(main: list[np.ndarray], fixed: list[np.ndarray], sign: float) -> dict[tuple[int, ...], np.ndarray]:
+    return {(s,): sign * (f - m) for s, (m, f) in enumerate(zip(main, fixed)) if np.any(f != m)}
+
+
+def main_effect_correction(tables: Tables, kind: str) -> dict[tuple[int, ...], np.ndarray]:
+    """The first half of :func:`monotone_correction` alone: main effects made monotone,
+    interactions left as fitted (not monotone where they break a step; for comparisons)."""
+    if check_monotone(kind) == "none":
+        return {}
+    sign = 1.0 if kind == "increasing" else -1.0
+    main, _ = _anova(fold_tables(tables), sign)
+    return _main_deltas(main, _monotone_main_effects(main), sign)
 
 
 def monotone_correction(tables: Tables, kind: str) -> dict[tuple[int, ...], np.ndarray]:
@@ -183,7 +181,7 @@ def monotone_correction(tables: Tables, kind: str) -> dict[tuple[int, ...], np.n
         return {}
     sign = 1.0 if kind == "increasing" else -1.0
     main, inters = _anova(fold_tables(tables), sign)
-    fixed = [_monotone_with_slack(main[s], s, np.zeros(len(_edges(s)[0]))) for s in range(NUM_STAGES)]
+    fixed = _monotone_main_effects(main)
     partners: list[list[int]] = [[o for g in inters for o in g if s in g and o != s] for s in range(NUM_STAGES)]
     need: dict[tuple[int, int], np.ndarray] = {}
     for (a, b), inter in inters.items():
@@ -198,13 +196,9 @@ def monotone_correction(tables: Tables, kind: str) -> dict[tuple[int, ...], np.n
         for o in partners[s]:
             share = np.where(total > 0, need[(s, o)] / np.where(total > 0, total, 1.0), 1.0 / len(partners[s]))
             budget[(s, o)] = rise * share
-    out: dict[tuple[int, ...], np.ndarray] = {}
-    for s in range(NUM_STAGES):
-        delta = sign * (fixed[s] - main[s])
-        if np.any(delta != 0):
-            out[(s,)] = delta
+    out = _main_deltas(main, fixed, sign)
     for (a, b), inter in inters.items():
-        delta = sign * (_bounded_drops_2d(inter, a, b, budget[(a, b)], budget[(b, a)]) - inter)
+        delta = sign * (_closest_with_min_steps(inter, (a, b), (-budget[(a, b)], -budget[(b, a)])) - inter)
         if np.any(delta != 0):
             out[(a, b)] = delta.reshape(-1)
     return out
@@ -242,7 +236,7 @@ def correction_from_arrays(arrays: Mapping[str, np.ndarray]) -> dict[tuple[int, 
 
 
 __all__ = ["MONOTONE_CHOICES", "bigger_code", "bigger_neighbours", "check_monotone", "correction_from_arrays", "correction_to_arrays",
-           "correction_values", "fold_tables", "monotone_correction"]
+           "correction_values", "fold_tables", "main_effect_correction", "monotone_correction"]
 
 
 def bigger_neighbours(codes: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
