@@ -1,4 +1,4 @@
-"""The benchmark scripts behind the monotonicity and std-distance figures in docs/surrogates.md run."""
+"""The benchmark scripts behind the monotonicity, std-distance and error-distance figures in docs/surrogates.md run."""
 from __future__ import annotations
 
 import pytest
@@ -32,3 +32,26 @@ def test_bench_std_distance_rejects_a_bad_fraction():
 
     with pytest.raises(ConfigError, match="fraction"):
         load_script("benchmarks/bench_std_distance.py").main(["--fraction", "1.5"])
+
+
+def test_bench_error_distance_holds_out_behind_a_buffer(anb_data_path, capsys):
+    mod = load_script("benchmarks/bench_error_distance.py")
+    res = mod.measure(["throughput_zcu102"], radii=(10,), reps=1, held_out=20, members=2,
+                      data=str(anb_data_path))["throughput_zcu102"]
+    arms = res["arms"]
+    assert list(arms) == ["buffer 1", "buffer 10", "random n"]
+    # the buffer puts every held-out record at least 10 decisions from the training data ...
+    assert arms["buffer 10"]["median_distance"] >= 10 > arms["buffer 1"]["median_distance"]
+    # ... and the control refits on as many records, drawn without the buffer
+    assert arms["random n"]["n_train"] == arms["buffer 10"]["n_train"] < arms["buffer 1"]["n_train"]
+    assert arms["buffer 1"]["ratio"] == 1.0 and all(a["rms"] > 0 for a in arms.values())
+    assert -1 <= res["spearman_error_distance"] <= 1
+
+
+@pytest.mark.parametrize("argv, match", [(["--radii", "1"], "radii"), (["--radii", "ten"], "radii"),
+                                          (["--reps", "0"], "reps")])
+def test_bench_error_distance_rejects_bad_arguments(argv, match):
+    from naslib_anb.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=match):
+        load_script("benchmarks/bench_error_distance.py").main(argv)

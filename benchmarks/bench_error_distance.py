@@ -1,0 +1,129 @@
+"""Does a surrogate's error grow with the distance to its training data? A buffered leave-out.
+
+A distance term in the predictive std is honest only where errors far from the measured
+architectures are larger than near them. Uniform samples of the space sit 5-9 decisions
+from the nearest measured architecture, so that is the range that matters. Each repetition
+holds out a seeded set of measured architectures (train+val of the default split) and
+refits the target's ensemble, as shipped but with fewer members, without them:
+
+* ``buffer 1``: only the held-out records are left out (their natural distances, mostly 5-8);
+* ``buffer r``: every training record closer than ``r`` decisions to a held-out one is left
+  out too, so the held-out records sit at least ``r`` decisions from the training data
+  (spatial block cross-validation with a buffer zone);
+* ``random n``: a control. A buffer also shrinks the training set, so this arm refits on a
+  random subset as large as the widest buffer's, without a buffer. What the widest buffer
+  adds to its error beyond this arm is the effect of distance itself.
+
+Printed per arm: training records, median distance of the held-out records to them, RMS and
+median absolute error (target units), and the median error relative to ``buffer 1``; then
+Spearman(|error|, distance) within ``buffer 1``.
+
+    python benchmarks/bench_error_distance.py [--targets val_top1,throughput_a100] [--radii 10,12]
+        [--reps 10] [--held-out 40] [--members 3] [--seed 0]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+DEFAULT_TARGETS = "val_top1,throughput_a100,throughput_tpuv3,train_time"
+
+
+def measure(targets, radii=(10, 12), reps: int = 10, held_out: int = 40, members: int = 3, seed: int = 0,
+            data=None) -> dict:
+    import numpy as np
+    from scipy.stats import spearmanr
+
+    from naslib_anb.benchmark import load_benchmark
+    from naslib_anb.data import load_dataset
+    from naslib_anb.space.support import codes_of, nearest_in, reference_tables
+    from naslib_anb.surrogates._data import usable
+    from naslib_anb.surrogates._encoding import stage_codes
+    from naslib_anb.surrogates._fit import FitConfig, fit_ensemble
+
+    bench = load_benchmark()
+    sp = load_dataset(data).default_split()
+    trainval = list(sp.train) + list(sp.val)
+    radii = sorted(int(r) for r in radii)
+    out = {}
+    for t in targets:
+        recs, _ = usable(trainval, t)
+        archs = [r.arch for r in recs]
+        y = np.asarray([r.value(t) for r in recs], dtype=np.float64)
+        codes = codes_of(archs)
+        cfg = FitConfig(targets=(t,), members=members, n_folds=max(members, 9), seed=bench.manifest["config"]["seed"],
+                        n_jobs=1, calibration_folds=0)
+        shared = {}
+        for m in bench.models.ensembles[t].members:
+            shared.setdefault(m.family, m.shared_params())
+        rng = np.random.default_rng(seed)
+        arms: dict[str, dict[str, list]] = {}
+
+        def run(arm: str, train_idx, held) -> int:
+            ens, _ = fit_ensemble([recs[i] for i in train_idx], t, cfg, shared)
+            mean, _ = ens.predict_codes(stage_codes([archs[i] for i in held]))
+            a = arms.setdefault(arm, {"err": [], "distance": [], "n_train": []})
+            a["err"].append(y[held] - mean)
+            a["distance"].append(nearest_in([archs[i] for i in held], reference_tables(codes[train_idx])))
+            a["n_train"].append(len(train_idx))
+            return len(train_idx)
+
+        for _ in range(reps):
+            held = rng.choice(len(y), size=held_out, replace=False)
+            to_held = nearest_in(archs, reference_tables(codes[held]))  # 0 for the held-out ones themselves
+            run("buffer 1", np.flatnonzero(to_held >= 1), held)
+            sizes = [run(f"buffer {r}", np.flatnonzero(to_held >= r), held) for r in radii]
+            pool = np.flatnonzero(to_held >= 1)
+            run("random n", np.sort(rng.choice(pool, size=sizes[-1], replace=False)), held)
+        rows = {}
+        base = None
+        for arm, a in arms.items():
+            err, dist = np.concatenate(a["err"]), np.concatenate(a["distance"])
+            row = {"n_train": float(np.median(a["n_train"])), "median_distance": float(np.median(dist)),
+                   "rms": float(np.sqrt(np.mean(err ** 2))), "median_abs": float(np.median(np.abs(err)))}
+            base = base if base is not None else row["median_abs"]
+            row["ratio"] = row["median_abs"] / base
+            rows[arm] = row
+        near = arms["buffer 1"]
+        rho = spearmanr(np.abs(np.concatenate(near["err"])), np.concatenate(near["distance"]))[0]
+        out[t] = {"arms": rows, "spearman_error_distance": float(rho)}
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--targets", default=DEFAULT_TARGETS)
+    ap.add_argument("--radii", default="10,12", help="buffer widths in decisions, each >= 2")
+    ap.add_argument("--reps", type=int, default=10)
+    ap.add_argument("--held-out", type=int, default=40)
+    ap.add_argument("--members", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--data", default=None)
+    args = ap.parse_args(argv)
+    from naslib_anb.errors import ConfigError
+    from naslib_anb.targets import get_target
+
+    try:
+        radii = [int(r) for r in args.radii.split(",")]
+    except ValueError:
+        raise ConfigError(f"--radii must be comma-separated ints, got {args.radii!r}") from None
+    if any(not 2 <= r <= 28 for r in radii):
+        raise ConfigError(f"--radii must lie in 2..28 (decisions), got {args.radii!r}")
+    for name in ("reps", "held_out", "members"):
+        if getattr(args, name) < 1:
+            raise ConfigError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    res = measure([get_target(t).name for t in args.targets.split(",")], radii, args.reps, args.held_out,
+                  args.members, args.seed, data=args.data)
+    print(f"{'target':18s} {'arm':10s} {'n train':>8s} {'median d':>8s} {'rms':>10s} {'median |e|':>10s} {'ratio':>6s}")
+    for t, r in res.items():
+        for arm, v in r["arms"].items():
+            print(f"{t:18s} {arm:10s} {v['n_train']:8.0f} {v['median_distance']:8.1f} {v['rms']:10.4g} "
+                  f"{v['median_abs']:10.4g} {v['ratio']:6.2f}")
+    print(f"\n{'target':18s} Spearman(|error|, distance) within 'buffer 1'")
+    for t, r in res.items():
+        print(f"{t:18s} {r['spearman_error_distance']:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
