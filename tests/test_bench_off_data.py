@@ -46,6 +46,10 @@ def test_bench_error_distance_holds_out_behind_a_buffer(anb_data_path, capsys):
     assert arms["random n"]["n_train"] == arms["buffer 10"]["n_train"] < arms["buffer 1"]["n_train"]
     assert arms["buffer 1"]["ratio"] == 1.0 and all(a["rms"] > 0 for a in arms.values())
     assert -1 <= res["spearman_error_distance"] <= 1
+    assert mod.main(["--targets", "throughput_zcu102", "--radii", "10", "--reps", "1", "--held-out", "10",
+                     "--members", "2", "--data", str(anb_data_path)]) == 0
+    out = capsys.readouterr().out
+    assert "buffer 10" in out and "random n" in out and "Spearman" in out
 
 
 @pytest.mark.parametrize("argv, match", [(["--radii", "1"], "radii"), (["--radii", "ten"], "radii"),
