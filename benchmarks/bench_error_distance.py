@@ -36,6 +36,7 @@ def measure(targets, radii=(10, 12), reps: int = 10, held_out: int = 40, members
 
     from naslib_anb.benchmark import load_benchmark
     from naslib_anb.data import load_dataset
+    from naslib_anb.errors import ConfigError
     from naslib_anb.space.support import codes_of, nearest_in, reference_tables
     from naslib_anb.surrogates._data import usable
     from naslib_anb.surrogates._encoding import stage_codes
@@ -50,6 +51,8 @@ def measure(targets, radii=(10, 12), reps: int = 10, held_out: int = 40, members
         recs, _ = usable(trainval, t)
         archs = [r.arch for r in recs]
         y = np.asarray([r.value(t) for r in recs], dtype=np.float64)
+        if held_out >= len(y) // 2:
+            raise ConfigError(f"--held-out must be below half the {len(y)} usable {t} records, got {held_out}")
         codes = codes_of(archs)
         cfg = FitConfig(targets=(t,), members=members, n_folds=max(members, 9), seed=bench.manifest["config"]["seed"],
                         n_jobs=1, calibration_folds=0)

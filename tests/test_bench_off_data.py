@@ -53,9 +53,10 @@ def test_bench_error_distance_holds_out_behind_a_buffer(anb_data_path, capsys):
 
 
 @pytest.mark.parametrize("argv, match", [(["--radii", "1"], "radii"), (["--radii", "ten"], "radii"),
-                                          (["--reps", "0"], "reps")])
-def test_bench_error_distance_rejects_bad_arguments(argv, match):
+                                          (["--reps", "0"], "reps"),
+                                          (["--targets", "throughput_zcu102", "--held-out", "5000"], "held-out.*5000")])
+def test_bench_error_distance_rejects_bad_arguments(argv, match, anb_data_path):
     from naslib_anb.errors import ConfigError
 
     with pytest.raises(ConfigError, match=match):
-        load_script("benchmarks/bench_error_distance.py").main(argv)
+        load_script("benchmarks/bench_error_distance.py").main([*argv, "--data", str(anb_data_path)])
