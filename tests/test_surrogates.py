@@ -101,7 +101,8 @@ def test_fit_save_load_roundtrip_and_tamper(dataset, tmp_path):
     trainval = list(sp.train)[:600] + list(sp.val)[:100]
     # default families: GP (val_top1), XGBoost + GP (TPUv3), XGBoost (latency)
     cfg = FitConfig(targets=("val_top1", "throughput_tpuv3", "latency_zcu102"), members=2, n_folds=3,
-                    overrides={"n_estimators": 60, "n_opt": 150, "max_iter": 40}, calibration_folds=1)
+                    overrides={"n_estimators": 60, "n_opt": 150, "max_iter": 40}, calibration_folds=1,
+                    calibration_buffer_reps=1)
     models = fit_model_set(trainval, cfg, progress=False, n_train=600)
     models.manifest["metrics"] = evaluate_model_set(models, list(sp.test)[:100])
     out = save_model_set(models, tmp_path / "m")
@@ -121,6 +122,8 @@ def test_fit_save_load_roundtrip_and_tamper(dataset, tmp_path):
     for t in cfg.targets:
         cal = man["targets"][t]["calibration"]
         assert cal["splits"] == ["upstream", "fold0"] and cal["validation"]["n"] > 100
+        # plus one held-out set of 40 behind each buffer and in the control, in the likelihood only
+        assert cal["buffered"]["n"] == 3 * 40 and cal["buffered"]["median_distance"] >= 8
         assert man["targets"][t]["aleatoric"]["kind"] in ("absolute", "relative")
     assert man["support"]["rows"] == len({r.arch for r in trainval})
     from naslib_anb.benchmark.surrogate import SurrogateBenchmark

@@ -48,6 +48,10 @@ def add_parser(sub) -> None:
                    help="held-out folds (besides the upstream train -> val split) on which the predictive "
                         "std is calibrated; 0 skips calibration (std is then the member std). Default: 2, "
                         "or 0 with a note when there are too few records to calibrate on")
+    p.add_argument("--calibration-buffer-reps", type=int, default=0,
+                   help="held-out sets of 40 records refitted behind 10- and 12-decision buffers (plus a "
+                        "size-matched control) whose errors join the std's likelihood, so it learns how errors "
+                        "grow away from the data; the shipped set used 10 (default 0: validation splits only)")
     p.set_defaults(func=run)
 
 
@@ -78,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
         targets = tuple(args.targets or TARGETS)
     cfg = FitConfig(family=args.family, targets=targets, members=args.members,
                     n_folds=args.folds, seed=args.seed, preset=args.preset, n_jobs=args.threads,
-                    calibration_folds=2 if args.calibration_folds is None else args.calibration_folds)
+                    calibration_folds=2 if args.calibration_folds is None else args.calibration_folds,
+                    calibration_buffer_reps=args.calibration_buffer_reps)
     n_train, noise_records = None, None
     if args.split in ("default", "random"):
         sp = ds.default_split() if args.split == "default" else ds.random_split(args.split_seed, args.split_fractions)
@@ -104,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     if args.calibration_folds is None and len(trainval) < MIN_CALIBRATION_RECORDS:
         print(f"std not calibrated: {len(trainval)} records, fewer than the {MIN_CALIBRATION_RECORDS} a "
               "calibration needs (the std is the member std)", file=sys.stderr)
-        cfg = dataclasses.replace(cfg, calibration_folds=0)
+        cfg = dataclasses.replace(cfg, calibration_folds=0, calibration_buffer_reps=0)
     require_calibration_records(len(trainval), cfg.calibration_folds)  # asked for explicitly: refused
     # staged in <out>.partial under a lock: finished targets survive a kill and a rerun resumes them
     with staged_output(args.out, force=True, resume=True, signature=MODEL_SIGNATURE) as staging:

@@ -17,15 +17,17 @@ in (ms per image for throughput, log error for accuracy), mapped to the target's
 the slope ``g = |dy/dz|`` of the target transform, so a throughput model's errors grow with
 the square of the throughput, as errors in time per image do. ``a, b, e, f, c`` maximise
 the Gaussian likelihood of out-of-sample errors on validation splits (never the test
-split); ``k`` then puts the 68 % and 95 % coverage of those validation errors as deep
-inside their bands (60-76 % and 90-98 %) as one factor can: errors with heavy tails cannot
-have both at nominal. Applying it is a few numpy operations on numbers stored in the
+split), optionally pooled with errors of records held out behind a buffer of 10 or 12
+decisions (``buffered_splits`` in ``_fit``: the validation records sit too close to the
+data to show how errors grow further out); ``k`` then puts the 68 % and 95 % coverage of
+the validation errors as deep inside their bands (60-76 % and 90-98 %) as one factor can:
+errors with heavy tails cannot have both at nominal. Applying it is a few numpy operations on numbers stored in the
 manifest, so queries stay light.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Mapping
+from typing import Mapping, Optional
 
 import numpy as np
 
@@ -185,8 +187,13 @@ def _band_margin(c68: float, c95: float) -> float:
 
 
 def fit_calibration(err: np.ndarray, mean: np.ndarray, member_std: np.ndarray, distance: np.ndarray,
-                    aleatoric: Aleatoric, transform: str = "none") -> StdCalibration:
-    """Fit ``a, b, e, f, c`` by Gaussian likelihood, then ``k`` for coverage, on validation errors."""
+                    aleatoric: Aleatoric, transform: str = "none",
+                    scale_on: Optional[np.ndarray] = None) -> StdCalibration:
+    """Fit ``a, b, e, f, c`` by Gaussian likelihood, then ``k`` for coverage, on validation errors.
+
+    ``scale_on`` (a mask) restricts ``k`` and the reported coverage to some of the errors: the
+    likelihood may see errors further from the data than test records are, but the coverage
+    belongs where they are."""
     from scipy.optimize import minimize
 
     from naslib_anb.surrogates._transforms import transform_slope
@@ -227,14 +234,18 @@ def fit_calibration(err: np.ndarray, mean: np.ndarray, member_std: np.ndarray, d
         return StdCalibration(a, b, c, k, aleatoric, validation, absolute_floor=e, transformed_floor=f,
                               transform=transform)
 
+    on = np.ones(len(err), dtype=bool) if scale_on is None else np.asarray(scale_on, dtype=bool)
+    if on.shape != err.shape or not on.any():
+        raise ValueError(f"scale_on must be a non-empty mask of shape {err.shape}, got {on.shape} with {int(on.sum())} set")
+
     def score(k):  # deepest inside both bands; nearest to nominal among equals
-        c68, c95 = coverage(err, calib(k).total(mean, s, d))
+        c68, c95 = coverage(err[on], calib(k).total(mean[on], s[on], d[on]))
         return (round(_band_margin(c68, c95), 4), -((c68 - 0.6827) ** 2 + (c95 - 0.95) ** 2))
 
     grid = np.exp(np.linspace(np.log(0.5), np.log(2.0), 161))
     k = float(max(grid, key=score))
-    c68, c95 = coverage(err, calib(k).total(mean, s, d))
-    return calib(k, {"n": int(len(err)), "coverage_68": round(c68, 4), "coverage_95": round(c95, 4),
+    c68, c95 = coverage(err[on], calib(k).total(mean[on], s[on], d[on]))
+    return calib(k, {"n": int(on.sum()), "coverage_68": round(c68, 4), "coverage_95": round(c95, 4),
                      "nll": round(float(nll(best.x)), 6)})
 
 

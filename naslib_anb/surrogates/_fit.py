@@ -42,6 +42,10 @@ class FitConfig:
     #: held-out folds of ``KFold(6, shuffle, random_state=123)`` over train+val, besides the
     #: upstream train -> val split, on which the predictive std is calibrated (0: no calibration)
     calibration_folds: int = 2
+    #: seeded held-out sets (40 records each) refitted behind buffers of BUFFER_RADII decisions,
+    #: plus a size-matched control, whose errors join the std's shape fit (0: none); see
+    #: :func:`buffered_splits`
+    calibration_buffer_reps: int = 0
 
     def __post_init__(self) -> None:
         if self.family != DEFAULT_FAMILY:
@@ -69,6 +73,12 @@ class FitConfig:
             raise ConfigError(f"n_jobs must be >= 1, got {self.n_jobs}")
         if not 0 <= self.calibration_folds <= 6:
             raise ConfigError(f"calibration_folds must be in 0..6, got {self.calibration_folds}")
+        reps = self.calibration_buffer_reps
+        if isinstance(reps, bool) or not isinstance(reps, (int, np.integer)) or not 0 <= reps <= 100:
+            raise ConfigError(f"calibration_buffer_reps must be an int in 0..100, got {reps!r}")
+        if reps and not self.calibration_folds:
+            raise ConfigError(f"calibration_buffer_reps {reps} needs calibration_folds >= 1: the buffered errors "
+                              "shape the std, the validation folds set its scale")
         # an override goes to every family that has the parameter; one no family has is a typo
         families = {f for t in self.targets for f in families_for(t, self.family, self.preset)}
         accepted = set().union(*(get_family(f)().get_params() for f in families))
@@ -157,6 +167,68 @@ def validation_splits(n: int, n_train: Optional[int], folds: int) -> list[tuple[
     return out
 
 
+#: Buffer widths (decisions) of the buffered calibration splits, and their held-out set size.
+BUFFER_RADII = (10, 12)
+BUFFER_HELD_OUT = 40
+
+
+def buffered_splits(records: Sequence[Record], reps: int, seed: int = 0) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Held-out sets that sit far from their training data, for the std's shape.
+
+    The validation splits hold out records 4-9 decisions from the rest, as close as test
+    records and uniform samples are; they cannot show how errors grow further out. Each of
+    ``reps`` seeded sets of BUFFER_HELD_OUT records is held out behind each buffer of
+    BUFFER_RADII (every record closer than that many decisions to one of them leaves the
+    training part too: spatial block cross-validation), and once with a random training
+    part as large as the widest buffer leaves (a control: a buffer also shrinks the
+    training set, and the control lets the likelihood tell the two apart). Splits are
+    grouped by arm (each radius, then the control), repetitions in order.
+    """
+    from naslib_anb.space.support import codes_of, nearest_in, reference_tables
+
+    codes = codes_of([r.arch for r in records])
+    rng = np.random.default_rng(seed)
+    arms: dict[str, list] = {**{f"buffer{r}": [] for r in BUFFER_RADII}, "control": []}
+    for rep in range(reps):
+        held = np.sort(rng.choice(len(records), size=BUFFER_HELD_OUT, replace=False))
+        to_held = nearest_in(codes, reference_tables(codes[held]))  # 0 for the held-out records
+        for r in BUFFER_RADII:
+            train = np.flatnonzero(to_held >= r)
+            if len(train) < MIN_CALIBRATION_RECORDS:
+                raise ConfigError(f"a {r}-decision buffer around {BUFFER_HELD_OUT} held-out records leaves "
+                                  f"{len(train)} of {len(records)} records to train on, fewer than "
+                                  f"{MIN_CALIBRATION_RECORDS}; valid: calibration_buffer_reps 0 or more records")
+            arms[f"buffer{r}"].append((f"buffer{r}_{rep}", train, held))
+        pool = np.flatnonzero(to_held >= 1)
+        size = len(arms[f"buffer{BUFFER_RADII[-1]}"][-1][1])
+        arms["control"].append((f"control_{rep}", np.sort(rng.choice(pool, size=size, replace=False)), held))
+    return [split for arm in arms.values() for split in arm]
+
+
+def calibrate(oos: dict[str, np.ndarray], far: Optional[dict[str, np.ndarray]], aleatoric, transform: str):
+    """The std calibration from validation errors ``oos`` and, when given, buffered errors ``far``:
+    the likelihood sees both, the coverage factor ``k`` only the validation errors (test records
+    sit as close to the training data as those do)."""
+    from naslib_anb.surrogates._calibration import fit_calibration
+
+    keys = ("err", "mean", "member_std", "distance")
+    if not far:
+        return fit_calibration(*(oos[k] for k in keys), aleatoric, transform=transform)
+    pooled = [np.concatenate([oos[k], far[k]]) for k in keys]
+    on_validation = np.concatenate([np.ones(len(oos["err"]), bool), np.zeros(len(far["err"]), bool)])
+    return fit_calibration(*pooled, aleatoric, transform=transform, scale_on=on_validation)
+
+
+def buffered_summary(far: dict[str, np.ndarray], reps: int, cal) -> dict:
+    """What the manifest says of the buffered errors a calibration saw, and how its std covers them."""
+    from naslib_anb.surrogates._calibration import coverage
+
+    c68, c95 = coverage(far["err"], cal.total(far["mean"], far["member_std"], far["distance"]))
+    return {"reps": int(reps), "radii": list(BUFFER_RADII), "held_out": BUFFER_HELD_OUT, "n": int(len(far["err"])),
+            "median_distance": float(np.median(far["distance"])), "coverage_68": round(c68, 4),
+            "coverage_95": round(c95, 4)}
+
+
 def out_of_sample(records: Sequence[Record], target: str, cfg: FitConfig,
                   splits: Sequence[tuple[str, np.ndarray, np.ndarray]],
                   shared_by_family: Optional[dict[str, dict]] = None) -> dict[str, np.ndarray]:
@@ -194,13 +266,14 @@ def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Option
     (default: ``trainval``; pass the records of repeated architectures too, never test ones).
     """
     from naslib_anb.space.support import codes_of
-    from naslib_anb.surrogates._calibration import estimate_aleatoric, fit_calibration
+    from naslib_anb.surrogates._calibration import estimate_aleatoric
 
     ensembles, entries = {}, {}
     fingerprint = _fingerprint(cfg, trainval, split_info)
     done = _ResumeDir(Path(resume_dir), fingerprint) if resume_dir is not None else None
     t0 = time.perf_counter()
     splits = validation_splits(len(trainval), n_train, cfg.calibration_folds) if cfg.calibration_folds else []
+    far_splits = buffered_splits(trainval, cfg.calibration_buffer_reps, cfg.seed) if splits and cfg.calibration_buffer_reps else []
     it: Any = cfg.targets
     if progress:
         from tqdm import tqdm
@@ -224,10 +297,12 @@ def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Option
             for m in ens.members:
                 shared.setdefault(m.family, m.shared_params())
             oos = out_of_sample(trainval, target, cfg, splits, shared)
-            cal = fit_calibration(oos["err"], oos["mean"], oos["member_std"], oos["distance"], aleatoric,
-                                  transform=ens.transform)
+            far = out_of_sample(trainval, target, cfg, far_splits, shared) if far_splits else None
+            cal = calibrate(oos, far, aleatoric, ens.transform)
             info["calibration"] = cal.to_json()
             info["calibration"]["splits"] = [name for name, _, _ in splits]
+            if far is not None:
+                info["calibration"]["buffered"] = buffered_summary(far, cfg.calibration_buffer_reps, cal)
         if done is not None:
             done.save(target, ens, info)
         ensembles[target] = ens
