@@ -398,7 +398,9 @@ def test_fit_calibrates_the_std_only_where_the_records_support_it(tmp_path, data
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
     cmd = [sys.executable, "-m", "naslib_anb.cli.main", "fit", "--data", str(recs), "--split", "all",
            "--targets", "val_top1", "--members", "2", "--folds", "2", "--threads", "1"]
-    r = subprocess.run(cmd + ["--out", str(tmp_path / "auto")], env=env, capture_output=True, text=True, timeout=120)
+    # the buffered calibration goes with the calibration it feeds
+    r = subprocess.run(cmd + ["--calibration-buffer-reps", "2", "--out", str(tmp_path / "auto")], env=env,
+                       capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "std not calibrated: 8 records" in r.stderr
     manifest = json.loads((tmp_path / "auto" / "manifest.json").read_text())
