@@ -21,8 +21,8 @@ split), optionally pooled with errors of records held out behind a buffer of 10 
 decisions (``buffered_splits`` in ``_fit``: the validation records sit too close to the
 data to show how errors grow further out); ``k`` then puts the 68 % and 95 % coverage of
 the validation errors as deep inside their bands (60-76 % and 90-98 %) as one factor can:
-errors with heavy tails cannot have both at nominal. Applying it is a few numpy operations on numbers stored in the
-manifest, so queries stay light.
+errors with heavy tails cannot have both at nominal. Applying it is a few numpy operations
+on numbers stored in the manifest, so queries stay light.
 """
 from __future__ import annotations
 
@@ -236,7 +236,8 @@ def fit_calibration(err: np.ndarray, mean: np.ndarray, member_std: np.ndarray, d
 
     on = np.ones(len(err), dtype=bool) if scale_on is None else np.asarray(scale_on, dtype=bool)
     if on.shape != err.shape or not on.any():
-        raise ValueError(f"scale_on must be a non-empty mask of shape {err.shape}, got {on.shape} with {int(on.sum())} set")
+        raise ValueError(f"scale_on must be a non-empty mask of shape {err.shape}, "
+                         f"got {on.shape} with {int(on.sum())} set")
 
     def score(k):  # deepest inside both bands; nearest to nominal among equals
         c68, c95 = coverage(err[on], calib(k).total(mean[on], s[on], d[on]))

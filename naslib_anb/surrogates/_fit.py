@@ -273,7 +273,8 @@ def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Option
     done = _ResumeDir(Path(resume_dir), fingerprint) if resume_dir is not None else None
     t0 = time.perf_counter()
     splits = validation_splits(len(trainval), n_train, cfg.calibration_folds) if cfg.calibration_folds else []
-    far_splits = buffered_splits(trainval, cfg.calibration_buffer_reps, cfg.seed) if splits and cfg.calibration_buffer_reps else []
+    far_splits = (buffered_splits(trainval, cfg.calibration_buffer_reps, cfg.seed)
+                  if splits and cfg.calibration_buffer_reps else [])
     it: Any = cfg.targets
     if progress:
         from tqdm import tqdm
@@ -376,5 +377,5 @@ class _ResumeDir:
         atomic_write_json(self.root / target / "entry.json", entry)  # last: its presence marks the target done
 
 
-__all__ = ["FitConfig", "fit_ensemble", "fit_model_set", "member_folds", "out_of_sample", "preset_params",
-           "validation_splits"]
+__all__ = ["BUFFER_HELD_OUT", "BUFFER_RADII", "FitConfig", "buffered_splits", "calibrate", "fit_ensemble",
+           "fit_model_set", "member_folds", "out_of_sample", "preset_params", "validation_splits"]
