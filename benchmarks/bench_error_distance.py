@@ -14,7 +14,9 @@ refits the target's ensemble, as shipped but with fewer members, without them:
   random subset as large as the widest buffer's, without a buffer. What the widest buffer
   adds to its error beyond this arm is the effect of distance itself.
 
-Printed per arm: training records, median distance of the held-out records to them, RMS and
+The splits are the std calibration's own (``buffered_splits`` in
+``naslib_anb/surrogates/_fit.py``, which ``naslib-anb fit --calibration-buffer-reps`` uses),
+with a buffer of 1 added. Printed per arm: training records, median distance of the held-out records to them, RMS and
 median absolute error (target units), and the median error relative to ``buffer 1``; then
 Spearman(|error|, distance) within ``buffer 1``.
 
@@ -40,7 +42,7 @@ def measure(targets, radii=(10, 12), reps: int = 10, held_out: int = 40, members
     from naslib_anb.space.support import codes_of, nearest_in, reference_tables
     from naslib_anb.surrogates._data import usable
     from naslib_anb.surrogates._encoding import stage_codes
-    from naslib_anb.surrogates._fit import FitConfig, fit_ensemble
+    from naslib_anb.surrogates._fit import FitConfig, buffered_splits, fit_ensemble
 
     bench = load_benchmark()
     sp = load_dataset(data).default_split()
@@ -59,25 +61,17 @@ def measure(targets, radii=(10, 12), reps: int = 10, held_out: int = 40, members
         shared = {}
         for m in bench.models.ensembles[t].members:
             shared.setdefault(m.family, m.shared_params())
-        rng = np.random.default_rng(seed)
+        # the calibration's own splits, plus a buffer of 1 (only the held-out records left out)
+        splits = buffered_splits(recs, reps, seed, radii=(1, *radii), held_out=held_out)
         arms: dict[str, dict[str, list]] = {}
-
-        def run(arm: str, train_idx, held) -> int:
+        for name, train_idx, held in splits:
+            arm = name.rsplit("_", 1)[0].replace("buffer", "buffer ").replace("control", "random n")
             ens, _ = fit_ensemble([recs[i] for i in train_idx], t, cfg, shared)
             mean, _ = ens.predict_codes(stage_codes([archs[i] for i in held]))
             a = arms.setdefault(arm, {"err": [], "distance": [], "n_train": []})
             a["err"].append(y[held] - mean)
             a["distance"].append(nearest_in([archs[i] for i in held], reference_tables(codes[train_idx])))
             a["n_train"].append(len(train_idx))
-            return len(train_idx)
-
-        for _ in range(reps):
-            held = rng.choice(len(y), size=held_out, replace=False)
-            to_held = nearest_in(archs, reference_tables(codes[held]))  # 0 for the held-out ones themselves
-            run("buffer 1", np.flatnonzero(to_held >= 1), held)
-            sizes = [run(f"buffer {r}", np.flatnonzero(to_held >= r), held) for r in radii]
-            pool = np.flatnonzero(to_held >= 1)
-            run("random n", np.sort(rng.choice(pool, size=sizes[-1], replace=False)), held)
         rows = {}
         base = None
         for arm, a in arms.items():

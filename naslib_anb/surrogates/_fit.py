@@ -172,13 +172,14 @@ BUFFER_RADII = (10, 12)
 BUFFER_HELD_OUT = 40
 
 
-def buffered_splits(records: Sequence[Record], reps: int, seed: int = 0) -> list[tuple[str, np.ndarray, np.ndarray]]:
+def buffered_splits(records: Sequence[Record], reps: int, seed: int = 0, radii: Sequence[int] = BUFFER_RADII,
+                    held_out: int = BUFFER_HELD_OUT) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """Held-out sets that sit far from their training data, for the std's shape.
 
     The validation splits hold out records 4-9 decisions from the rest, as close as test
     records and uniform samples are; they cannot show how errors grow further out. Each of
-    ``reps`` seeded sets of BUFFER_HELD_OUT records is held out behind each buffer of
-    BUFFER_RADII (every record closer than that many decisions to one of them leaves the
+    ``reps`` seeded sets of ``held_out`` records is held out behind each buffer of
+    ``radii`` (every record closer than that many decisions to one of them leaves the
     training part too: spatial block cross-validation), and once with a random training
     part as large as the widest buffer leaves (a control: a buffer also shrinks the
     training set, and the control lets the likelihood tell the two apart). Splits are
@@ -188,19 +189,20 @@ def buffered_splits(records: Sequence[Record], reps: int, seed: int = 0) -> list
 
     codes = codes_of([r.arch for r in records])
     rng = np.random.default_rng(seed)
-    arms: dict[str, list] = {**{f"buffer{r}": [] for r in BUFFER_RADII}, "control": []}
+    radii = sorted(int(r) for r in radii)
+    arms: dict[str, list] = {**{f"buffer{r}": [] for r in radii}, "control": []}
     for rep in range(reps):
-        held = np.sort(rng.choice(len(records), size=BUFFER_HELD_OUT, replace=False))
+        held = np.sort(rng.choice(len(records), size=held_out, replace=False))
         to_held = nearest_in(codes, reference_tables(codes[held]))  # 0 for the held-out records
-        for r in BUFFER_RADII:
-            train = np.flatnonzero(to_held >= r)
+        for r in radii:
+            train = np.flatnonzero(to_held >= max(r, 1))
             if len(train) < MIN_CALIBRATION_RECORDS:
-                raise ConfigError(f"a {r}-decision buffer around {BUFFER_HELD_OUT} held-out records leaves "
+                raise ConfigError(f"a {r}-decision buffer around {held_out} held-out records leaves "
                                   f"{len(train)} of {len(records)} records to train on, fewer than "
                                   f"{MIN_CALIBRATION_RECORDS}; valid: calibration_buffer_reps 0 or more records")
             arms[f"buffer{r}"].append((f"buffer{r}_{rep}", train, held))
         pool = np.flatnonzero(to_held >= 1)
-        size = len(arms[f"buffer{BUFFER_RADII[-1]}"][-1][1])
+        size = len(arms[f"buffer{radii[-1]}"][-1][1])
         arms["control"].append((f"control_{rep}", np.sort(rng.choice(pool, size=size, replace=False)), held))
     return [split for arm in arms.values() for split in arm]
 
