@@ -377,3 +377,13 @@ def test_fit_config_rejects_bad_buffered_calibration(kwargs, match):
 
     with pytest.raises(ConfigError, match=match):
         FitConfig(**kwargs)
+
+
+def test_shipped_std_was_shaped_on_buffered_errors_and_covers_them(bench):
+    """The shipped calibration saw errors 10-12 decisions from their training data (median 10),
+    and its std covers most of them too, not only the near validation errors its scale is set on."""
+    assert bench.manifest["config"]["calibration_buffer_reps"] == 10
+    for t in TARGETS:
+        buffered = bench.manifest["targets"][t]["calibration"]["buffered"]
+        assert buffered["n"] >= 1100 and buffered["median_distance"] >= 10, (t, buffered)
+        assert buffered["coverage_68"] >= 0.58 and buffered["coverage_95"] >= 0.85, (t, buffered)
