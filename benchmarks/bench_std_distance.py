@@ -1,7 +1,8 @@
 """Does the out-of-sample error grow with the distance to the training architectures?
 
-The shipped std is calibrated on validation errors from the training set at full density,
-where held-out records sit 4-9 decisions from it. To see whether a distance term is
+Validation errors from the training set at full density come from held-out records 4-9
+decisions from it (the shipped std adds buffered errors for that reason; see
+``bench_error_distance.py``). To see whether a distance term is
 supported further out, the ensembles are refitted (as ``naslib-anb fit
 --calibration-folds 1`` does) on the same two splits with the training part cut to a
 seeded fraction (default 30 %; the held-out parts unchanged, so they sit further away),
