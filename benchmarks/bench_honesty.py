@@ -20,7 +20,7 @@ import json
 import sys
 
 # the coverage bands are the ones the calibration aims for
-from naslib_anb.surrogates._calibration import BAND68, BAND95
+from naslib_anb.surrogates._calibration import within_bands
 
 #: the issue's bars
 GPU_CAP = 1.15
@@ -79,7 +79,7 @@ def measure(samples: int = 100_000, pairs: int = 100_000, spearman_samples: int 
         mean, sd = bench.query([r.arch for r in recs], t, std=True)
         c68, c95 = coverage(y - mean, sd)
         row.update(coverage_68=c68, coverage_95=c95,
-                   coverage_met=bool(BAND68[0] <= c68 <= BAND68[1] and BAND95[0] <= c95 <= BAND95[1]))
+                   coverage_met=within_bands(c68, c95))
         s = sp_std[t][1]
         row["spearman_std_distance"] = float(spearmanr(s, dist)[0])
         row["spearman_met"] = bool(row["spearman_std_distance"] >= SPEARMAN_MIN)

@@ -63,6 +63,15 @@ class Aleatoric:
         return self.value * np.abs(np.asarray(mean, dtype=np.float64))
 
 
+def _epistemic_unscaled(a: float, b: float, c: float, e: float, f: float, member_std: np.ndarray,
+                        mean: np.ndarray, slope, distance: np.ndarray) -> np.ndarray:
+    """The epistemic std before the coverage factor ``k``; ``slope`` is ``g(mean)``, or None when ``f`` is 0."""
+    var = (a * member_std) ** 2 + (b * mean) ** 2 + e ** 2
+    if slope is not None:
+        var = var + (f * slope) ** 2
+    return np.sqrt(var) * (1.0 + c * distance)
+
+
 @dataclass(frozen=True)
 class StdCalibration:
     """Coefficients of the predictive std of one target (see module docstring)."""
@@ -79,13 +88,14 @@ class StdCalibration:
 
     def epistemic(self, mean: np.ndarray, member_std: np.ndarray, distance: np.ndarray) -> np.ndarray:
         mean = np.asarray(mean, dtype=np.float64)
-        var = ((self.member_scale * np.asarray(member_std, dtype=np.float64)) ** 2
-               + (self.relative_floor * mean) ** 2 + self.absolute_floor ** 2)
+        slope = None
         if self.transformed_floor:
             from naslib_anb.surrogates._transforms import transform_slope
 
-            var = var + (self.transformed_floor * transform_slope(self.transform, mean)) ** 2
-        return self.scale * np.sqrt(var) * (1.0 + self.distance_slope * np.asarray(distance, dtype=np.float64))
+            slope = transform_slope(self.transform, mean)
+        return self.scale * _epistemic_unscaled(
+            self.member_scale, self.relative_floor, self.distance_slope, self.absolute_floor, self.transformed_floor,
+            np.asarray(member_std, dtype=np.float64), mean, slope, np.asarray(distance, dtype=np.float64))
 
     def total(self, mean: np.ndarray, member_std: np.ndarray, distance: np.ndarray) -> np.ndarray:
         return np.hypot(self.aleatoric.std(mean), self.epistemic(mean, member_std, distance))
@@ -186,6 +196,11 @@ def _band_margin(c68: float, c95: float) -> float:
     return min(c68 - BAND68[0], BAND68[1] - c68, c95 - BAND95[0], BAND95[1] - c95)
 
 
+def within_bands(c68: float, c95: float) -> bool:
+    """Both coverages inside their bands (BAND68, BAND95), edges included."""
+    return _band_margin(c68, c95) >= 0
+
+
 def fit_calibration(err: np.ndarray, mean: np.ndarray, member_std: np.ndarray, distance: np.ndarray,
                     aleatoric: Aleatoric, transform: str = "none",
                     scale_on: Optional[np.ndarray] = None) -> StdCalibration:
@@ -213,8 +228,7 @@ def fit_calibration(err: np.ndarray, mean: np.ndarray, member_std: np.ndarray, d
         return tuple(float(v) for v in np.exp(theta) * refs)  # a, b, c, e, f
 
     def nll(theta):
-        a, b, c, e, f = unpack(theta)
-        epi = np.sqrt((a * s) ** 2 + (b * mean) ** 2 + e ** 2 + (f * g) ** 2) * (1.0 + c * d)
+        epi = _epistemic_unscaled(*unpack(theta), s, mean, g, d)
         var = np.maximum(ale ** 2 + epi ** 2, 1e-300)
         return float(np.mean(0.5 * np.log(var) + 0.5 * err ** 2 / var))
 
@@ -250,4 +264,5 @@ def fit_calibration(err: np.ndarray, mean: np.ndarray, member_std: np.ndarray, d
                      "nll": round(float(nll(best.x)), 6)})
 
 
-__all__ = ["Aleatoric", "BAND68", "BAND95", "StdCalibration", "coverage", "estimate_aleatoric", "fit_calibration", "Z68", "Z95"]
+__all__ = ["Aleatoric", "BAND68", "BAND95", "StdCalibration", "coverage", "estimate_aleatoric", "fit_calibration",
+           "within_bands", "Z68", "Z95"]
