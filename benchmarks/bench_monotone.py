@@ -28,13 +28,13 @@ VARIANTS = ("as fitted", "main effects only", "monotone")
 
 def measure(targets, pairs: int = 50_000, seed: int = 1001, data=None) -> dict:
     import numpy as np
-    from scipy.stats import kendalltau
 
     from naslib_anb.data import load_dataset
     from naslib_anb.space import sample
     from naslib_anb.surrogates._data import usable, xy
     from naslib_anb.surrogates._encoding import stage_codes
     from naslib_anb.surrogates._fit import member_folds
+    from naslib_anb.surrogates._metrics import regression_metrics
     from naslib_anb.surrogates._monotone import (
         bigger_neighbours,
         correction_values,
@@ -52,9 +52,6 @@ def measure(targets, pairs: int = 50_000, seed: int = 1001, data=None) -> dict:
     trainval, test = list(sp.train) + list(sp.val), list(sp.test)
     small = stage_codes(sample(seed, pairs))
     big, _ = bigger_neighbours(small, seed)
-
-    def r2(y, p):
-        return float(1 - np.sum((y - p) ** 2) / np.sum((y - y.mean()) ** 2))
 
     out = {}
     for t in targets:
@@ -90,8 +87,9 @@ def measure(targets, pairs: int = 50_000, seed: int = 1001, data=None) -> dict:
             m0 = np.mean([predict(i, small) for i in range(len(members))], axis=0)
             m1 = np.mean([predict(i, big) for i in range(len(members))], axis=0)
             faster = (m1 > m0) if t.startswith("throughput") else (m1 < m0)
-            rows[variant] = {"oof_kendall_tau": float(kendalltau(oy, op)[0]), "oof_r2": r2(oy, op),
-                             "test_kendall_tau": float(kendalltau(yt, pt)[0]), "test_r2": r2(yt, pt),
+            oof, on_test = regression_metrics(oy, op), regression_metrics(yt, pt)
+            rows[variant] = {"oof_kendall_tau": oof["kendall_tau"], "oof_r2": oof["r2"],
+                             "test_kendall_tau": on_test["kendall_tau"], "test_r2": on_test["r2"],
                              "not_faster": float(1 - faster.mean())}
         out[t] = rows
     return out
