@@ -58,9 +58,7 @@ def measure(targets, radii=(10, 12), reps: int = 10, held_out: int = 40, members
         codes = codes_of(archs)
         cfg = FitConfig(targets=(t,), members=members, n_folds=max(members, 9), seed=bench.manifest["config"]["seed"],
                         n_jobs=1, calibration_folds=0)
-        shared = {}
-        for m in bench.models.ensembles[t].members:
-            shared.setdefault(m.family, m.shared_params())
+        shared = bench.models.ensembles[t].shared_by_family()
         # the calibration's own splits, plus a buffer of 1 (only the held-out records left out)
         splits = buffered_splits(recs, reps, seed, radii=(1, *radii), held_out=held_out)
         arms: dict[str, dict[str, list]] = {}

@@ -52,9 +52,7 @@ def measure(targets, fraction: float = 0.3, samples: int = 20_000, seed: int = 2
         ens = bench.models.ensembles[t]
         entry = bench.manifest["targets"][t]
         ale = Aleatoric.from_json(entry["aleatoric"])
-        shared = {}
-        for m in ens.members:
-            shared.setdefault(m.family, m.shared_params())
+        shared = ens.shared_by_family()
         parts = {name: out_of_sample(trainval, t, cfg, [(name, tr, va)], shared) for name, tr, va in full + cut}
         mean, member_std = ens.predict_codes(codes)
         row = {"splits": {n: {"rms": float(np.sqrt(np.mean(p["err"] ** 2))),

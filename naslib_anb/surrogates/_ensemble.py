@@ -61,6 +61,15 @@ class SurrogateEnsemble:
             self._members = self._loader()
         return self._members
 
+    def shared_by_family(self) -> dict[str, dict]:
+        """What each family's members share (a GP's kernel hyperparameters), from its first
+        member: refits on other splits reuse it instead of searching again."""
+        shared: dict[str, dict] = {}
+        for m in self.members:
+            if m.family not in shared:
+                shared[m.family] = m.shared_params()
+        return shared
+
     @property
     def size(self) -> int:
         return self.tables.n_outputs if self.tables is not None else len(self.members)

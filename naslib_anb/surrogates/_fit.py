@@ -296,9 +296,7 @@ def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Option
         if splits:
             # GP hyperparameters are the shipped ensemble's (a marginal-likelihood search per split
             # would triple the fit time for a handful of kernel constants)
-            shared = {}
-            for m in ens.members:
-                shared.setdefault(m.family, m.shared_params())
+            shared = ens.shared_by_family()
             oos = out_of_sample(trainval, target, cfg, splits, shared)
             far = out_of_sample(trainval, target, cfg, far_splits, shared) if far_splits else None
             cal = calibrate(oos, far, aleatoric, ens.transform)
