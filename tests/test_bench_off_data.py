@@ -60,3 +60,29 @@ def test_bench_error_distance_rejects_bad_arguments(argv, match, anb_data_path):
 
     with pytest.raises(ConfigError, match=match):
         load_script("benchmarks/bench_error_distance.py").main([*argv, "--data", str(anb_data_path)])
+
+
+def test_bench_latency_transform_picks_a_monotone_stage_model_on_validation(anb_data_path, capsys):
+    mod = load_script("benchmarks/bench_latency_transform.py")
+    res = mod.measure(ps=(4.0,), ceilings=(4600.0,), qs=(1.0, 0.8), members=2, pairs=2000, heldout=False,
+                      data=str(anb_data_path))
+    # the DPU's time per image follows its latency to a power above 1
+    assert res["curve"]["n"] > 4000 and res["curve"]["loglog_slope"] > 1.05 and res["curve"]["isotonic_r2"] > 0.99
+    grid = res["grid"]
+    assert set(grid) == {*mod.BEFORE, "satinv4@4600pow1", "satinv4@4600pow0.8"}
+    assert res["pick"] in ("satinv4@4600pow1", "satinv4@4600pow0.8")
+    assert grid["inv, pair (before)"]["not_faster"] < 0.99  # the stage-pair model was not monotone ...
+    assert grid[res["pick"]]["not_faster"] == 1.0  # ... a stage-additive one with the correction is
+    assert grid[res["pick"]]["r2"] > grid["inv, stage, monotone"]["r2"]  # and the power of the time is what helps
+    assert mod.main(["--p", "4", "--ceilings", "4600", "--q", "0.8", "--members", "1", "--pairs", "500",
+                     "--no-heldout", "--data", str(anb_data_path)]) == 0
+    assert "<- pick" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, match", [(["--q", "0"], "--q"), (["--ceilings", "x"], "--ceilings"),
+                                          (["--members", "10"], "--members")])
+def test_bench_latency_transform_rejects_bad_arguments(argv, match):
+    from naslib_anb.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=match):
+        load_script("benchmarks/bench_latency_transform.py").main(argv)

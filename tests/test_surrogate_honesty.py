@@ -144,9 +144,26 @@ def test_saturating_transform_round_trip_and_ceiling():
         get_transform("satinv@x")
 
 
-#: the TPUv3 and VCK190 models stay unconstrained (the correction costs accuracy on validation,
-#: docs/surrogates.md); a strict xfail flags the day one of them becomes monotone
-_NOT_MONOTONE = {"throughput_tpuv3": "about 90 % of bigger neighbours not faster", "throughput_vck190": "about 94 %"}
+def test_saturating_power_transform_round_trip_and_ceiling():
+    t = get_transform("satinv4@4600pow0.8")
+    y = np.asarray([300.0, 1500.0, 4400.0, 4599.0])
+    np.testing.assert_allclose(t.inverse(t.forward(y)), y, rtol=1e-10)
+    assert np.all(np.diff(t.forward(y)) < 0)  # faster is less time, in the power space too
+    assert np.all(t.inverse(np.asarray([-5.0, 0.0, 1e-9])) <= 4600.0)
+    # z = 1 is 1 ms per image plus the floor t0 = 1000 / 4600 ms, added in the p = 4 norm
+    assert t.inverse(np.asarray([1.0]))[0] == pytest.approx(1000.0 / (1.0 + (1000 / 4600) ** 4) ** (1 / 4), rel=1e-9)
+    # and z doubles when the time (well above the floor) grows by 2^(1/q)
+    z = t.forward(np.asarray([1000 / 0.8, 1000 / (0.8 * 2 ** (1 / 0.8))]))
+    assert z[1] / z[0] == pytest.approx(2.0, rel=0.01)
+    np.testing.assert_allclose(get_transform("satinv3@4600pow1").forward(y), get_transform("satinv3@4600").forward(y))
+    for bad in ("satinv3@4600pow0", "satinv3@4600pow", "satinv3@4600pow-1"):
+        with pytest.raises(UnknownChoiceError, match="satinv<p>@<ceiling>pow<q>"):
+            get_transform(bad)
+
+
+#: the TPUv3 model stays unconstrained (the correction costs accuracy on validation,
+#: docs/surrogates.md); a strict xfail flags the day it becomes monotone
+_NOT_MONOTONE = {"throughput_tpuv3": "about 90 % of bigger neighbours not faster"}
 
 
 @pytest.mark.parametrize("target", [
@@ -239,6 +256,37 @@ def test_noise_seed_draws_the_aleatoric_part_deterministically(bench):
     rel = (bench.query(archs, "throughput_tpuv3", noise_seed=5) - thr) / thr
     tpu = bench.manifest["targets"]["throughput_tpuv3"]["aleatoric"]
     assert tpu["kind"] == "relative" and np.std(rel) == pytest.approx(tpu["value"], rel=0.1)
+
+
+def test_duplicate_noise_takes_the_shape_its_pairs_support():
+    """FPGA throughput has no std fields: the duplicate pairs decide between relative noise and
+    noise fixed in time per image, by likelihood; other targets keep relative noise."""
+    from naslib_anb.surrogates._calibration import _duplicate_noise
+
+    rng = np.random.default_rng(3)
+    thr = rng.uniform(500, 4500, 400)
+    per_image = thr ** 2 / 1000 * 0.004  # 0.004 ms per image, whatever the throughput
+    pairs = np.stack([thr + rng.normal(0, per_image), thr + rng.normal(0, per_image)], axis=1)
+    ale = _duplicate_noise(pairs, per_image=True)
+    assert ale.kind == "time_per_image" and ale.value == pytest.approx(0.004, rel=0.15), ale
+    assert "time_per_image kept" in ale.source
+    rel = np.stack([thr * (1 + rng.normal(0, 0.01, 400)), thr * (1 + rng.normal(0, 0.01, 400))], axis=1)
+    assert _duplicate_noise(rel, per_image=True).kind == "relative"
+    assert _duplicate_noise(pairs, per_image=False).kind == "relative"  # latency: no per-image shape
+    # the std it draws and reports, and a manifest entry of an unknown kind names the valid ones
+    np.testing.assert_allclose(ale.std(np.asarray([1000.0, 4000.0])), ale.value * np.asarray([1000.0, 16000.0]))
+    assert Aleatoric.from_json({"kind": "time_per_image", "value": 0.004}).kind == "time_per_image"
+    with pytest.raises(ModelFileError, match="time_per_image"):
+        Aleatoric.from_json({"kind": "per_image", "value": 0.004})
+
+
+def test_shipped_fpga_throughput_noise_is_per_image_time(bench):
+    archs = sample(25, 2000)
+    thr = bench.query(archs, "throughput_vck190")
+    ale = bench.manifest["targets"]["throughput_vck190"]["aleatoric"]
+    assert ale["kind"] == "time_per_image"
+    ms = 1000 / bench.query(archs, "throughput_vck190", noise_seed=5) - 1000 / thr
+    assert np.std(ms) == pytest.approx(ale["value"], rel=0.1)  # the drawn noise is that many ms per image
 
 
 def test_calibration_fit_and_manifest_round_trip():

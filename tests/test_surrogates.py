@@ -124,7 +124,7 @@ def test_fit_save_load_roundtrip_and_tamper(dataset, tmp_path):
         assert cal["splits"] == ["upstream", "fold0"] and cal["validation"]["n"] > 100
         # plus one held-out set of 40 behind each buffer and in the control, in the likelihood only
         assert cal["buffered"]["n"] == 3 * 40 and cal["buffered"]["median_distance"] >= 8
-        assert man["targets"][t]["aleatoric"]["kind"] in ("absolute", "relative")
+        assert man["targets"][t]["aleatoric"]["kind"] in ("absolute", "relative", "time_per_image")
     assert man["support"]["rows"] == len({r.arch for r in trainval})
     from naslib_anb.benchmark.surrogate import SurrogateBenchmark
 

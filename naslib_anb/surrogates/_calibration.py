@@ -41,11 +41,14 @@ BAND68, BAND95 = (0.60, 0.76), (0.90, 0.98)
 
 @dataclass(frozen=True)
 class Aleatoric:
-    """Label noise of one target: ``absolute`` (in the target's unit) or ``relative`` (of the mean)."""
+    """Label noise of one target: ``absolute`` (in the target's unit), ``relative`` (of the mean)
+    or ``time_per_image`` (ms per image, for throughput in img/s: std ``value * mean^2 / 1000``)."""
 
     kind: str
     value: float
     source: str = ""
+
+    KINDS = ("absolute", "relative", "time_per_image")
 
     @classmethod
     def from_json(cls, d: Mapping) -> "Aleatoric":
@@ -53,14 +56,18 @@ class Aleatoric:
             ale = cls(str(d["kind"]), float(d["value"]), str(d.get("source", "")))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"malformed aleatoric entry in manifest: {exc}") from None
-        if ale.kind not in ("absolute", "relative") or not np.isfinite(ale.value) or ale.value < 0:
-            raise ModelFileError(f"malformed aleatoric entry in manifest: {dict(d)!r}")
+        if ale.kind not in cls.KINDS or not np.isfinite(ale.value) or ale.value < 0:
+            raise ModelFileError(f"malformed aleatoric entry in manifest: {dict(d)!r} "
+                                 f"(kind must be one of {list(cls.KINDS)}, value finite and >= 0)")
         return ale
 
     def std(self, mean: np.ndarray) -> np.ndarray:
         if self.kind == "absolute":
             return np.full(np.shape(mean), self.value, dtype=np.float64)
-        return self.value * np.abs(np.asarray(mean, dtype=np.float64))
+        mean = np.abs(np.asarray(mean, dtype=np.float64))
+        if self.kind == "time_per_image":
+            return self.value * mean ** 2 / 1000.0
+        return self.value * mean
 
 
 def _epistemic_unscaled(a: float, b: float, c: float, e: float, f: float, member_std: np.ndarray,
@@ -148,7 +155,8 @@ def estimate_aleatoric(records, target: str) -> Aleatoric:
 
     Accuracy: training-seed noise, pooling the duplicate architectures' variance (half the
     mean squared difference of a pair) with the reference seed-to-seed std of top-1. Devices:
-    the median measured std relative to the mean. train_time: the duplicates, relative.
+    the median measured std relative to the mean; devices without std fields (the FPGAs): the
+    duplicates, relative or, for throughput, in time per image where their likelihood says so.
     """
     from naslib_anb.surrogates._data import usable
 
@@ -179,10 +187,31 @@ def estimate_aleatoric(records, target: str) -> Aleatoric:
         # campaign drift, not the noise of one run, so no aleatoric part is drawn for train_time
         return Aleatoric("relative", 0.0, f"none: {len(pairs)} duplicate pairs measure campaign drift")
     if len(pairs):
-        d = (pairs[:, 0] - pairs[:, 1]) / pairs.mean(axis=1)
-        return Aleatoric("relative", round(float(np.sqrt(np.mean(d ** 2) / 2)), 6),
-                         f"{len(pairs)} duplicate pairs")
+        return _duplicate_noise(pairs, per_image=target.startswith("throughput_"))
     return Aleatoric("absolute", 0.0, "no repeated measurement")
+
+
+def _duplicate_noise(pairs: np.ndarray, per_image: bool) -> Aleatoric:
+    """Noise of a device without std fields from its duplicate pairs, in the shape they support.
+
+    Relative noise (a fixed share of the value) is the default; for throughput, noise fixed in
+    time per image (std growing with the throughput squared: jitter in the time around each
+    image) is the alternative, and the Gaussian likelihood of the pair differences picks one.
+    """
+    diff, mean = pairs[:, 0] - pairs[:, 1], pairs.mean(axis=1)
+    shapes = {"relative": mean}
+    if per_image:
+        shapes["time_per_image"] = mean ** 2 / 1000.0
+    fits = {}
+    for kind, unit in shapes.items():  # diff ~ N(0, 2 (value * unit)^2), value by maximum likelihood
+        var = float(np.mean((diff / unit) ** 2) / 2)
+        loglik = float(np.sum(-0.5 * np.log(2 * np.pi * 2 * var * unit ** 2) - 0.5 * diff ** 2 / (2 * var * unit ** 2)))
+        fits[kind] = (np.sqrt(var), loglik)
+    kind = max(fits, key=lambda k: fits[k][1])
+    src = f"{len(pairs)} duplicate pairs"
+    if len(fits) > 1:
+        src += " (log-likelihood " + ", ".join(f"{k} {fits[k][1]:.2f}" for k in fits) + f"; {kind} kept)"
+    return Aleatoric(kind, round(float(fits[kind][0]), 6), src)
 
 
 def coverage(err: np.ndarray, sigma: np.ndarray) -> tuple[float, float]:

@@ -9,6 +9,10 @@ log of the top-1 error, which saturates more gently than the accuracy itself.
 ``t = (max(z, 0)^p + t0^p)^(1/p)``. Per-stage times still add in ``z`` where the network
 is compute-bound, but time per image never drops below ``t0``, so throughput levels off
 below ``ceiling`` img/s for tiny networks, as measured GPU throughput does.
+
+``satinv<p>@<ceiling>pow<q>`` (e.g. ``satinv3@4600pow0.9``) fits ``z^q`` instead: per-stage
+costs then add in a power of the time, as on the VCK190's DPU, whose time per image grows
+like its single-thread latency to the power 1.2 (``q`` about 1 / 1.2).
 """
 from __future__ import annotations
 
@@ -43,18 +47,19 @@ TRANSFORMS: dict[str, Transform] = {
 }
 
 
-_SATINV = re.compile(r"^satinv(?P<p>[0-9]+(?:\.[0-9]+)?)@(?P<ceiling>[0-9]+(?:\.[0-9]+)?)$")
+_NUM = r"[0-9]+(?:\.[0-9]+)?"
+_SATINV = re.compile(rf"^satinv(?P<p>{_NUM})@(?P<ceiling>{_NUM})(?:pow(?P<q>{_NUM}))?$")
 
 
 @lru_cache(maxsize=64)
-def _saturating_inverse(name: str, p: float, ceiling: float) -> Transform:
+def _saturating_inverse(name: str, p: float, ceiling: float, q: float = 1.0) -> Transform:
     t0p = (1000.0 / ceiling) ** p
 
     def forward(y: np.ndarray) -> np.ndarray:
-        return np.power(np.power(1000.0 / y, p) - t0p, 1.0 / p)
+        return np.power(np.power(1000.0 / y, p) - t0p, q / p)
 
     def inverse(z: np.ndarray) -> np.ndarray:
-        return 1000.0 / np.power(np.power(np.maximum(z, 0.0), p) + t0p, 1.0 / p)
+        return 1000.0 / np.power(np.power(np.maximum(z, 0.0), p / q) + t0p, 1.0 / p)
 
     return Transform(name, forward, inverse, f"0 < y < {ceiling:g}",
                      lambda y: (y > 0) & (y < ceiling))
@@ -66,9 +71,11 @@ def get_transform(name: str) -> Transform:
     except (KeyError, TypeError):
         pass
     m = _SATINV.match(name) if isinstance(name, str) else None
-    if m is not None and float(m["p"]) > 0 and float(m["ceiling"]) > 0:
-        return _saturating_inverse(name, float(m["p"]), float(m["ceiling"]))
-    raise UnknownChoiceError(name, [*TRANSFORMS, "satinv<p>@<ceiling>"], "target transforms") from None
+    q = float(m["q"]) if m is not None and m["q"] is not None else 1.0
+    if m is not None and float(m["p"]) > 0 and float(m["ceiling"]) > 0 and q > 0:
+        return _saturating_inverse(name, float(m["p"]), float(m["ceiling"]), q)
+    raise UnknownChoiceError(name, [*TRANSFORMS, "satinv<p>@<ceiling>", "satinv<p>@<ceiling>pow<q>"],
+                             "target transforms") from None
 
 
 def transform_slope(name: str, y: np.ndarray) -> np.ndarray:
