@@ -198,15 +198,16 @@ def _duplicate_noise(pairs: np.ndarray, per_image: bool) -> Aleatoric:
     time per image (std growing with the throughput squared: jitter in the time around each
     image) is the alternative, and the Gaussian likelihood of the pair differences picks one.
     """
+    from scipy.stats import norm
+
     diff, mean = pairs[:, 0] - pairs[:, 1], pairs.mean(axis=1)
     shapes = {"relative": mean}
     if per_image:
         shapes["time_per_image"] = mean ** 2 / 1000.0
     fits = {}
     for kind, unit in shapes.items():  # diff ~ N(0, 2 (value * unit)^2), value by maximum likelihood
-        var = float(np.mean((diff / unit) ** 2) / 2)
-        loglik = float(np.sum(-0.5 * np.log(2 * np.pi * 2 * var * unit ** 2) - 0.5 * diff ** 2 / (2 * var * unit ** 2)))
-        fits[kind] = (np.sqrt(var), loglik)
+        value = float(np.sqrt(np.mean((diff / unit) ** 2) / 2))
+        fits[kind] = (value, float(norm.logpdf(diff, scale=np.sqrt(2.0) * value * unit).sum()))
     kind = max(fits, key=lambda k: fits[k][1])
     src = f"{len(pairs)} duplicate pairs"
     if len(fits) > 1:

@@ -10,9 +10,9 @@ log of the top-1 error, which saturates more gently than the accuracy itself.
 is compute-bound, but time per image never drops below ``t0``, so throughput levels off
 below ``ceiling`` img/s for tiny networks, as measured GPU throughput does.
 
-``satinv<p>@<ceiling>pow<q>`` (e.g. ``satinv3@4600pow0.9``) fits ``z^q`` instead: per-stage
+``satinv<p>@<ceiling>pow<q>`` (e.g. ``satinv4@4600pow0.8``) fits ``z^q`` instead: per-stage
 costs then add in a power of the time, as on the VCK190's DPU, whose time per image grows
-like its single-thread latency to the power 1.2 (``q`` about 1 / 1.2).
+like its single-thread latency (a sum of stage times) to the power 1.2 (``q`` about 1 / 1.2).
 """
 from __future__ import annotations
 
