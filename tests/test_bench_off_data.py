@@ -79,8 +79,25 @@ def test_bench_latency_transform_picks_a_monotone_stage_model_on_validation(anb_
     assert "<- pick" in capsys.readouterr().out
 
 
+def test_bench_latency_transform_compares_held_out_folds_and_the_latency_curve_off_the_data(anb_data_path, capsys):
+    mod = load_script("benchmarks/bench_latency_transform.py")
+    res = mod.measure(ps=(4.0,), ceilings=(4600.0,), qs=(0.8,), members=2, pairs=1000, samples=2000,
+                      data=str(anb_data_path))
+    assert set(res["heldout"]) == {"inv, pair (before)", "satinv4@4600pow0.8"}
+    assert res["heldout"]["satinv4@4600pow0.8"]["not_faster"] == 1.0
+    off = res["off_data"]
+    # the measurements themselves sit within a few % of the latency curve; both models near it too
+    assert 0 < off["test_scatter_median"] < 0.03 and 1500 < off["b0_implied"] < 3000
+    for label in res["heldout"]:
+        assert 0 < off[label]["median"] < 0.05 and off[label]["median"] <= off[label]["p95"]
+    assert mod.main(["--p", "4", "--ceilings", "4600", "--q", "0.8", "--members", "1", "--pairs", "500",
+                     "--samples", "300", "--data", str(anb_data_path)]) == 0
+    out = capsys.readouterr().out
+    assert "off the data" in out and "measured test records" in out
+
+
 @pytest.mark.parametrize("argv, match", [(["--q", "0"], "--q"), (["--ceilings", "x"], "--ceilings"),
-                                          (["--members", "10"], "--members")])
+                                          (["--members", "10"], "--members"), (["--samples", "0"], "--samples")])
 def test_bench_latency_transform_rejects_bad_arguments(argv, match):
     from naslib_anb.errors import ConfigError
 
