@@ -46,31 +46,35 @@ def transform_name(p: float, ceiling: float, q: float) -> str:
     return f"satinv{p:g}@{ceiling:g}pow{q:g}"
 
 
-def curve(records, target: str, latency: str) -> dict:
+def _time_and_latency(records, target: str, latency: str):
+    """Time per image (ms) and latency of the records that measured both."""
     import numpy as np
-    from sklearn.isotonic import IsotonicRegression
 
     pairs = np.asarray([(r.value(target), r.value(latency)) for r in records], dtype=np.float64)
     pairs = pairs[np.isfinite(pairs).all(axis=1) & (pairs > 0).all(axis=1)]
-    t, lat = 1000.0 / pairs[:, 0], pairs[:, 1]
+    return 1000.0 / pairs[:, 0], pairs[:, 1]
+
+
+def _isotonic_curve(records, target: str, latency: str):
+    """Time per image (ms) as a monotone function of the latency, fitted on ``records``."""
+    from sklearn.isotonic import IsotonicRegression
+
+    t, lat = _time_and_latency(records, target, latency)
+    return IsotonicRegression(out_of_bounds="clip").fit(lat, t)
+
+
+def curve(records, target: str, latency: str) -> dict:
+    import numpy as np
+
+    t, lat = _time_and_latency(records, target, latency)
 
     def r2(pred):
         return float(1 - np.var(t - pred) / np.var(t))
 
     slope, icpt = np.polyfit(np.log(lat), np.log(t), 1)
-    iso = IsotonicRegression().fit(lat, t).predict(lat)
     return {"n": int(len(t)), "loglog_slope": float(slope), "loglog_r2": r2(np.exp(icpt) * lat ** slope),
-            "linear_r2": r2(np.polyval(np.polyfit(lat, t, 1), lat)), "isotonic_r2": r2(iso)}
-
-
-def _isotonic_curve(records, target: str, latency: str):
-    """Time per image (ms) as a monotone function of the latency, fitted on ``records``."""
-    import numpy as np
-    from sklearn.isotonic import IsotonicRegression
-
-    pairs = np.asarray([(r.value(target), r.value(latency)) for r in records], dtype=np.float64)
-    pairs = pairs[np.isfinite(pairs).all(axis=1) & (pairs > 0).all(axis=1)]
-    return IsotonicRegression(out_of_bounds="clip").fit(pairs[:, 1], 1000.0 / pairs[:, 0])
+            "linear_r2": r2(np.polyval(np.polyfit(lat, t, 1), lat)),
+            "isotonic_r2": r2(_isotonic_curve(records, target, latency).predict(lat))}
 
 
 def measure(target: str = "throughput_vck190", latency: str = "latency_vck190", ps=(2.0, 3.0, 4.0),
