@@ -16,7 +16,8 @@ refits the target's ensemble, as shipped but with fewer members, without them:
 
 The splits are the std calibration's own (``buffered_splits`` in
 ``naslib_anb/surrogates/_fit.py``, which ``naslib-anb fit --calibration-buffer-reps`` uses),
-with a buffer of 1 added. Printed per arm: training records, median distance of the held-out records to them, RMS and
+with a buffer of 1 added, and so are the errors (``out_of_sample``, which fits and scores each split as
+the calibration does). Printed per arm: training records, median distance of the held-out records to them, RMS and
 median absolute error (target units), and the median error relative to ``buffer 1``; then
 Spearman(|error|, distance) within ``buffer 1``.
 
@@ -39,10 +40,8 @@ def measure(targets, radii=(10, 12), reps: int = 10, held_out: int = 40, members
     from naslib_anb.benchmark import load_benchmark
     from naslib_anb.data import load_dataset
     from naslib_anb.errors import ConfigError
-    from naslib_anb.space.support import codes_of, nearest_in, reference_tables
     from naslib_anb.surrogates._data import usable
-    from naslib_anb.surrogates._encoding import stage_codes
-    from naslib_anb.surrogates._fit import FitConfig, buffered_splits, fit_ensemble
+    from naslib_anb.surrogates._fit import FitConfig, buffered_splits, out_of_sample
 
     bench = load_benchmark()
     sp = load_dataset(data).default_split()
@@ -51,25 +50,21 @@ def measure(targets, radii=(10, 12), reps: int = 10, held_out: int = 40, members
     out = {}
     for t in targets:
         recs, _ = usable(trainval, t)
-        archs = [r.arch for r in recs]
-        y = np.asarray([r.value(t) for r in recs], dtype=np.float64)
-        if held_out >= len(y) // 2:
-            raise ConfigError(f"--held-out must be below half the {len(y)} usable {t} records, got {held_out}")
-        codes = codes_of(archs)
+        if held_out >= len(recs) // 2:
+            raise ConfigError(f"--held-out must be below half the {len(recs)} usable {t} records, got {held_out}")
         cfg = FitConfig(targets=(t,), members=members, n_folds=max(members, 9), seed=bench.manifest["config"]["seed"],
                         n_jobs=1, calibration_folds=0)
         shared = bench.models.ensembles[t].shared_by_family()
         # the calibration's own splits, plus a buffer of 1 (only the held-out records left out)
         splits = buffered_splits(recs, reps, seed, radii=(1, *radii), held_out=held_out)
         arms: dict[str, dict[str, list]] = {}
-        for name, train_idx, held in splits:
-            arm = name.rsplit("_", 1)[0].replace("buffer", "buffer ").replace("control", "random n")
-            ens, _ = fit_ensemble([recs[i] for i in train_idx], t, cfg, shared)
-            mean, _ = ens.predict_codes(stage_codes([archs[i] for i in held]))
+        for split in splits:
+            arm = split[0].rsplit("_", 1)[0].replace("buffer", "buffer ").replace("control", "random n")
+            oos = out_of_sample(recs, t, cfg, [split], shared)
             a = arms.setdefault(arm, {"err": [], "distance": [], "n_train": []})
-            a["err"].append(y[held] - mean)
-            a["distance"].append(nearest_in([archs[i] for i in held], reference_tables(codes[train_idx])))
-            a["n_train"].append(len(train_idx))
+            a["err"].append(oos["err"])
+            a["distance"].append(oos["distance"])
+            a["n_train"].append(len(split[1]))
         rows = {}
         base = None
         for arm, a in arms.items():
