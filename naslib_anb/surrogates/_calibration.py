@@ -201,11 +201,9 @@ def _duplicate_noise(pairs: np.ndarray, per_image: bool) -> Aleatoric:
     from scipy.stats import norm
 
     diff, mean = pairs[:, 0] - pairs[:, 1], pairs.mean(axis=1)
-    shapes = {"relative": mean}
-    if per_image:
-        shapes["time_per_image"] = mean ** 2 / 1000.0
     fits = {}
-    for kind, unit in shapes.items():  # diff ~ N(0, 2 (value * unit)^2), value by maximum likelihood
+    for kind in ("relative", "time_per_image") if per_image else ("relative",):
+        unit = Aleatoric(kind, 1.0).std(mean)  # diff ~ N(0, 2 (value * unit)^2), value by maximum likelihood
         value = float(np.sqrt(np.mean((diff / unit) ** 2) / 2))
         fits[kind] = (value, float(norm.logpdf(diff, scale=np.sqrt(2.0) * value * unit).sum()))
     kind = max(fits, key=lambda k: fits[k][1])
