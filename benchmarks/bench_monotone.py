@@ -8,7 +8,10 @@ compared with the two ways of making them monotone in size:
   are (cheap, but not monotone: the interactions still break steps);
 * ``monotone``: :func:`naslib_anb.surrogates._monotone.monotone_correction`, main effects
   made monotone and each stage's rise shared out as a budget the interactions may not exceed
-  (monotone whatever the other stages are).
+  (monotone whatever the other stages are);
+* ``envelope``: :mod:`naslib_anb.surrogates._envelope`, the mean of the closest monotone
+  majorant and minorant, computed per query (only for models whose interactions all involve
+  stage 0: ``star0`` or stage-additive; others print ``-``).
 
 Accuracy is Kendall tau / R2 of each member on the fold it held out for early stopping
 (``KFold(9, shuffle, 0)`` over upstream train+val; out-of-fold, never the test split),
@@ -24,7 +27,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-VARIANTS = ("as fitted", "main effects only", "monotone")
+VARIANTS = ("as fitted", "main effects only", "monotone", "envelope")
 #: relative difference below which two native predictions are a tie (XGBoost's float32 sums)
 FLOAT32_TIES = 1e-6
 
@@ -38,6 +41,8 @@ def measure(targets, pairs: int = 50_000, seed: int = 1001, data=None) -> dict:
     from naslib_anb.surrogates._encoding import stage_codes
     from naslib_anb.surrogates._fit import member_folds
     from naslib_anb.surrogates._metrics import regression_metrics
+    from naslib_anb.errors import ConfigError
+    from naslib_anb.surrogates._envelope import EnvelopeModel
     from naslib_anb.surrogates._monotone import (
         bigger_neighbours,
         correction_values,
@@ -67,17 +72,26 @@ def measure(targets, pairs: int = 50_000, seed: int = 1001, data=None) -> dict:
         recs, _ = usable(test, t)
         yt = np.asarray([r.value(t) for r in recs])
         ct = stage_codes([r.arch for r in recs])
-        raw = [m._raw_stage_tables()[0] for m in members]
+        raw_const = [m._raw_stage_tables() for m in members]
+        raw = [r for r, _ in raw_const]
         rows = {}
         for variant in VARIANTS:
+            env = None
             if variant == "as fitted":
                 corr = [{} for _ in members]
             elif variant == "main effects only":
                 corr = [main_effect_correction(r, "increasing") for r in raw]
-            else:
+            elif variant == "monotone":
                 corr = [monotone_correction(r, "increasing") for r in raw]
+            else:
+                try:
+                    env = [EnvelopeModel.from_members([rc], "increasing") for rc in raw_const]
+                except ConfigError:  # interactions beyond stage 0: no envelope
+                    continue
 
             def predict(i, c):
+                if env is not None:
+                    return inv(env[i].evaluate(c)[:, 0])
                 return inv(members[i]._predict_z(c) + correction_values(corr[i], c))
 
             oy, op = [], []

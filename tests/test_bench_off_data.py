@@ -8,12 +8,40 @@ from _scripts import load_script
 def test_bench_monotone_shows_the_shipped_correction_and_what_it_replaced(anb_data_path, capsys):
     mod = load_script("benchmarks/bench_monotone.py")
     res = mod.measure(["throughput_tpuv2"], pairs=3000, data=str(anb_data_path))["throughput_tpuv2"]
-    assert set(res) == set(mod.VARIANTS)
+    assert set(res) == set(mod.VARIANTS) - {"envelope"}  # stage pairs: no envelope
     assert res["monotone"]["not_faster"] == 1.0  # the shipped TPUv2 model is monotone
     assert res["as fitted"]["not_faster"] < 0.99  # the members as fitted were not
     assert res["monotone"]["oof_kendall_tau"] >= res["as fitted"]["oof_kendall_tau"] - 0.002
     assert mod.main(["--targets", "throughput_tpuv2", "--pairs", "500", "--data", str(anb_data_path)]) == 0
     assert "main effects only" in capsys.readouterr().out
+
+
+def test_bench_monotone_shows_the_tpuv3_envelope_against_the_table_correction(anb_data_path):
+    mod = load_script("benchmarks/bench_monotone.py")
+    res = mod.measure(["throughput_tpuv3"], pairs=2000, data=str(anb_data_path))["throughput_tpuv3"]
+    assert set(res) == set(mod.VARIANTS)
+    assert res["envelope"]["not_faster"] == 1.0 == res["monotone"]["not_faster"]
+    assert res["as fitted"]["not_faster"] < 0.95
+    # on held-out folds the envelope costs the star model nothing; the table correction costs it R2
+    assert res["envelope"]["oof_r2"] >= res["as fitted"]["oof_r2"] - 0.001
+    assert res["envelope"]["oof_r2"] > res["monotone"]["oof_r2"]
+
+
+def test_bench_star_shows_stage_0_interactions_and_the_envelope(anb_data_path, capsys):
+    mod = load_script("benchmarks/bench_star.py")
+    res = mod.measure("throughput_tpuv3", family="xgb", members=2, pairs=1500, data=str(anb_data_path))
+    ranges = res["ranges"]
+    assert len(ranges) == 21
+    # the strongest interactions of the all-pairs model involve stage 0
+    top = sorted(ranges, key=ranges.get, reverse=True)[:3]
+    assert all(0 in g for g in top), top
+    rows = res["rows"]
+    assert set(rows["pair"]) == {"as fitted", "table correction"}  # no envelope for all pairs
+    assert set(rows["star0"]) == set(mod.METHODS)
+    assert rows["star0"]["envelope"]["not_faster"] == 1.0 == rows["star0"]["table correction"]["not_faster"]
+    assert rows["star0"]["as fitted"]["not_faster"] < 0.99
+    assert mod.main(["--family", "xgb", "--members", "2", "--pairs", "300", "--data", str(anb_data_path)]) == 0
+    assert "star0" in capsys.readouterr().out
 
 
 def test_bench_std_distance_refits_on_cut_training_sets(anb_data_path):

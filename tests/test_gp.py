@@ -8,7 +8,7 @@ import pytest
 from scipy.optimize import approx_fprime
 from sklearn.metrics import r2_score
 
-from naslib_anb.errors import ConfigError, ModelFileError
+from naslib_anb.errors import ConfigError, ModelFileError, UnknownChoiceError
 from naslib_anb.space import sample
 from naslib_anb.surrogates import AdditiveGPSurrogate, TableModel, make_estimator
 from naslib_anb.surrogates._encoding import features_from_codes, stage_codes
@@ -23,14 +23,30 @@ def _toy(n: int, seed: int = 0):
     return archs, y
 
 
-def test_likelihood_gradient_matches_finite_differences():
+@pytest.mark.parametrize("interaction", ["pair", "star0", "stage"])
+def test_likelihood_gradient_matches_finite_differences(interaction):
     archs, y = _toy(120)
     codes = stage_codes(archs)
     z = (y - y.mean()) / y.std()
     theta = _THETA0 + np.random.default_rng(0).normal(0, 0.3, N_THETA)
-    _, grad = neg_log_marginal_likelihood(theta, codes, z)
-    fd = approx_fprime(theta, lambda t: neg_log_marginal_likelihood(t, codes, z)[0], 1e-6)
+    _, grad = neg_log_marginal_likelihood(theta, codes, z, interaction)
+    fd = approx_fprime(theta, lambda t: neg_log_marginal_likelihood(t, codes, z, interaction)[0], 1e-6)
     np.testing.assert_allclose(grad, fd, atol=1e-5 * np.abs(fd).max())
+
+
+def test_star0_kernel_has_only_first_stage_pairs_and_its_tables_are_exact(tmp_path):
+    archs, y = _toy(300)
+    test, _ = _toy(100, seed=1)
+    gp = make_estimator("gp", seed=0, n_opt=200, max_iter=60, interaction="star0").fit(archs, y)
+    tables, _ = gp._raw_stage_tables()
+    assert sorted(g for g in tables if len(g) == 2) == [(0, b) for b in range(1, 7)]
+    pred = gp.predict(test)
+    np.testing.assert_allclose(TableModel([gp.stage_tables()]).evaluate(stage_codes(test))[:, 0], pred, rtol=1e-6)
+    loaded = AdditiveGPSurrogate.load(gp.save(tmp_path / "m"))
+    assert loaded.interaction == "star0"
+    np.testing.assert_array_equal(loaded.predict(test), pred)
+    with pytest.raises(UnknownChoiceError, match="star1"):
+        AdditiveGPSurrogate(interaction="star1", n_opt=20).fit(archs, y)
 
 
 def test_gp_learns_a_pair_additive_function_and_tables_are_exact():

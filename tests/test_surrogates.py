@@ -167,9 +167,9 @@ def test_shipped_models_manifest_and_size():
     assert man["support"]["rows"] == man["data"]["n_records"]
 
 
-_KNOWN_MISSES = {
-    "throughput_tpuv3": "ensemble test KT 0.904 / R2 0.974: just below the paper's 0.905 / 0.975",
-}
+#: targets whose shipped ensemble misses the paper's figures (none since TPUv3's star model);
+#: an entry becomes a strict xfail, so a miss that gets fixed is flagged too
+_KNOWN_MISSES: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("target", [

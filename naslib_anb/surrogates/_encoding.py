@@ -102,17 +102,31 @@ def stage_columns(stage: int) -> list[int]:
     return list(range(stage * N_STAGE_FEATURES, (stage + 1) * N_STAGE_FEATURES))
 
 
+#: Interaction structures a stage-structured model may have. ``star0``: pairs of the first
+#: stage with each later one, and no others (TPUv3: its interactions all involve stage 0).
+INTERACTIONS = ("none", "stage", "pair", "star0")
+
+
+def interaction_pairs(kind: str) -> list[tuple[int, int]]:
+    """The stage pairs that may interact under ``kind`` (``"none"``: no stage structure at all)."""
+    if kind == "stage":
+        return []
+    if kind == "pair":
+        return list(itertools.combinations(range(NUM_STAGES), 2))
+    if kind == "star0":
+        return [(0, b) for b in range(1, NUM_STAGES)]
+    from naslib_anb.errors import UnknownChoiceError
+
+    raise UnknownChoiceError(kind, INTERACTIONS, "interaction constraints")
+
+
 def interaction_groups(kind: str) -> list[list[int]] | None:
     """Feature groups that may interact: ``"stage"`` (additive over stages), ``"pair"``
-    (at most two stages per tree path) or ``"none"`` (unconstrained)."""
+    (at most two stages per tree path), ``"star0"`` (stage 0 with one other stage per path)
+    or ``"none"`` (unconstrained)."""
     if kind == "none":
         return None
     cols = [stage_columns(s) for s in range(NUM_STAGES)]
     if kind == "stage":
         return cols
-    if kind == "pair":
-        return [cols[a] + cols[b] for a, b in itertools.combinations(range(NUM_STAGES), 2)]
-    from naslib_anb.errors import UnknownChoiceError
-
-    raise UnknownChoiceError(kind, ("pair", "stage", "none"), "interaction constraints")
-
+    return [cols[a] + cols[b] for a, b in interaction_pairs(kind)]

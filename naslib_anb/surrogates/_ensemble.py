@@ -17,6 +17,22 @@ if TYPE_CHECKING:  # the families import scikit-learn; a query through compiled 
 log = logging.getLogger(__name__)
 
 
+def compile_members(members: Sequence[ArchRegressor]):
+    """The members as one compiled model: summed tables, or envelopes when the members are
+    made monotone that way (all or none of them)."""
+    envelope = {m.uses_envelope for m in members}
+    if envelope == {True}:
+        from naslib_anb.surrogates._envelope import EnvelopeModel
+
+        kinds = {m.monotone for m in members}
+        if len(kinds) != 1:
+            raise ConfigError(f"envelope members disagree on the monotone direction: {sorted(kinds)}")
+        return EnvelopeModel.from_members([m._raw_stage_tables() for m in members], kinds.pop())
+    if len(envelope) > 1:
+        raise ConfigError("an ensemble mixes members made monotone by envelopes and by table corrections")
+    return TableModel([m.stage_tables() for m in members])
+
+
 class SurrogateEnsemble:
     """Members (of one or more families) for one target. ``predict_codes`` returns (mean, std) in native units.
 
@@ -49,7 +65,7 @@ class SurrogateEnsemble:
         self.tables = tables
         if tables is None and compile:
             try:
-                self.tables = TableModel([m.stage_tables() for m in self.members])
+                self.tables = compile_members(self.members)
             except NotCompilableError as exc:
                 log.info("%s: using native prediction (%s)", target, exc)
 

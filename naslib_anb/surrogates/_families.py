@@ -22,6 +22,7 @@ from naslib_anb.errors import ConfigError, ModelFileError
 from naslib_anb.io import atomic_write_bytes
 from naslib_anb.surrogates._compile import Leaves, NotCompilableError, lightgbm_leaves, tabulate, xgboost_leaves
 from naslib_anb.surrogates._encoding import N_FEATURES, features_from_codes, interaction_groups, to_codes
+from naslib_anb.surrogates._envelope import check_method
 from naslib_anb.surrogates._monotone import (
     check_monotone,
     correction_from_arrays,
@@ -113,11 +114,28 @@ class ArchRegressor(RegressorMixin, BaseEstimator):
 
     def predict_codes(self, codes: np.ndarray) -> np.ndarray:
         self._check_fitted()
-        z = self._predict_z(np.asarray(codes, dtype=np.int64))
-        correction = getattr(self, "monotone_correction_", None)
-        if correction:
-            z = z + correction_values(correction, codes)
+        codes = np.asarray(codes, dtype=np.int64)
+        if self.uses_envelope:
+            z = self.envelope_model().evaluate(codes)[:, 0]
+        else:
+            z = self._predict_z(codes)
+            correction = getattr(self, "monotone_correction_", None)
+            if correction:
+                z = z + correction_values(correction, codes)
         return get_transform(self.transform).inverse(z)
+
+    @property
+    def uses_envelope(self) -> bool:
+        """Made monotone by envelopes (:mod:`._envelope`) rather than a table correction."""
+        return getattr(self, "monotone", "none") != "none" and getattr(self, "monotone_method", "correction") == "envelope"
+
+    def envelope_model(self):
+        """This member alone as an :class:`._envelope.EnvelopeModel` (built once from its tables)."""
+        from naslib_anb.surrogates._envelope import EnvelopeModel
+
+        if getattr(self, "_envelope", None) is None:
+            self._envelope = EnvelopeModel.from_members([self._raw_stage_tables()], self.monotone)
+        return self._envelope
 
     def _predict_z(self, codes: np.ndarray) -> np.ndarray:
         """The fitted model in transformed space, before any monotone correction."""
@@ -133,6 +151,8 @@ class ArchRegressor(RegressorMixin, BaseEstimator):
     def stage_tables(self) -> tuple[dict[tuple[int, ...], np.ndarray], float]:
         """The fitted model as ``{stage tuple: flat table}`` plus a constant (transformed space),
         monotone correction included."""
+        if self.uses_envelope:
+            raise NotCompilableError("a member made monotone by envelopes is not a sum of tables")
         tables, const = self._raw_stage_tables()
         for g, delta in (getattr(self, "monotone_correction_", None) or {}).items():
             tables[g] = tables[g] + delta if g in tables else np.asarray(delta, dtype=np.float64)
@@ -141,14 +161,19 @@ class ArchRegressor(RegressorMixin, BaseEstimator):
     def _fit_monotone_correction(self) -> None:
         """With ``monotone`` set, the table correction that makes the model monotone in size."""
         kind = check_monotone(getattr(self, "monotone", "none"))
+        self._envelope = None
         if kind == "none":
             self.monotone_correction_ = {}
+            return
+        if check_method(getattr(self, "monotone_method", "correction")) == "envelope":
+            self.monotone_correction_ = {}
+            self.envelope_model()  # refuses a model with interactions the envelopes cannot handle
             return
         try:
             tables = self._raw_stage_tables()[0]
         except NotCompilableError as exc:
             raise ConfigError(f"monotone={kind!r} needs a model that compiles to stage tables ({exc}); "
-                              "use interaction 'stage' or 'pair'") from None
+                              "use interaction 'stage', 'pair' or 'star0'") from None
         self.monotone_correction_ = monotone_correction(tables, kind)
 
     def _correction_arrays(self) -> dict[str, np.ndarray]:
@@ -227,8 +252,9 @@ class XGBSurrogate(ArchRegressor):
                  colsample_bylevel: float = 1.0, reg_lambda: float = 1.0, reg_alpha: float = 0.0,
                  interaction: str = "pair", transform: str = "none", early_stopping_rounds: int = 100,
                  validation_fraction: float = 0.1, random_state: Any = 0, n_jobs: int = 2,
-                 monotone: str = "none"):
+                 monotone: str = "none", monotone_method: str = "correction"):
         self.n_estimators = n_estimators
+        self.monotone_method = monotone_method
         self.learning_rate = learning_rate
         self.max_depth = max_depth
         self.min_child_weight = min_child_weight

@@ -8,6 +8,8 @@ at order two::
     k(x, x') = c + sum_s a_s g_s + w2 * sum_{s<t} a_s g_s a_t g_t,
     g_s = exp(-|(f(x_s) - f(x'_s)) / l|^2 / 2)
 
+(``interaction="star0"`` keeps only the pairs of stage 0 with each later stage; ``"stage"`` none)
+
 with ``f`` the stage's (e, k, l, se, log MACs, log params), lengthscales ``l`` shared by
 all stages and one amplitude ``a_s`` per stage. Because it has no term over three stages,
 the posterior mean is exactly a sum of per-stage and stage-pair tables
@@ -20,7 +22,6 @@ seeded subsample of ``n_opt`` rows; the posterior then conditions on every train
 from __future__ import annotations
 
 import io
-import itertools
 from typing import Any, ClassVar, Optional
 
 import numpy as np
@@ -29,6 +30,7 @@ from naslib_anb.errors import ConfigError, ModelFileError
 from naslib_anb.space.arch import NUM_STAGES
 from naslib_anb.surrogates._encoding import (
     N_COMBOS,
+    interaction_pairs,
     N_FEATURES,
     STAGE_COMBOS,
     stage_feature_tables,
@@ -76,30 +78,52 @@ def _stage_grams(theta: np.ndarray) -> list[np.ndarray]:
     return [amp[s] * np.exp(-0.5 * _SQDIFF[s] @ inv_l2) for s in range(NUM_STAGES)]
 
 
-def _kernel(theta: np.ndarray, ca: np.ndarray, cb: np.ndarray, grams=None, parts: bool = False):
+GP_INTERACTIONS = ("pair", "star0", "stage")
+
+
+def _kernel(theta: np.ndarray, ca: np.ndarray, cb: np.ndarray, grams=None, parts: bool = False,
+            interaction: str = "pair"):
     """Cross-kernel between code rows ``ca`` and ``cb``; with ``parts`` also the per-stage
     terms (kept only for the likelihood gradient: seven more matrices of the same size)."""
     grams = _stage_grams(theta) if grams is None else grams
     H = []
     S1 = np.zeros((len(ca), len(cb)))
     S2 = np.zeros((len(ca), len(cb)))
+    h0 = None
     for s in range(NUM_STAGES):
         h = grams[s][np.ix_(ca[:, s], cb[:, s])]
         S1 += h
         S2 += h * h
+        if s == 0:
+            h0 = h
         if parts:
             H.append(h)
-    pair = 0.5 * (S1 * S1 - S2)
+    if interaction == "pair":
+        pair = 0.5 * (S1 * S1 - S2)
+    elif interaction == "star0":
+        pair = h0 * (S1 - h0)
+    else:
+        pair = np.zeros_like(S1)
     K = np.exp(theta[_C]) + S1 + np.exp(theta[_W2]) * pair
     return K, H, S1, pair
 
 
-def neg_log_marginal_likelihood(theta: np.ndarray, codes: np.ndarray, z: np.ndarray) -> tuple[float, np.ndarray]:
+def _partner_sum(interaction: str, s: int, S1: np.ndarray, H: list[np.ndarray]):
+    """Sum of the stage terms that stage ``s`` is paired with (d pair / d h_s)."""
+    if interaction == "pair":
+        return S1 - H[s]
+    if interaction == "star0":
+        return S1 - H[0] if s == 0 else H[0]
+    return 0.0
+
+
+def neg_log_marginal_likelihood(theta: np.ndarray, codes: np.ndarray, z: np.ndarray,
+                                interaction: str = "pair") -> tuple[float, np.ndarray]:
     """Per-row NLL (up to a constant) and its exact gradient in theta."""
     from scipy.linalg import cho_factor, cho_solve
 
     n = len(z)
-    K, H, S1, pair = _kernel(theta, codes, codes, parts=True)
+    K, H, S1, pair = _kernel(theta, codes, codes, parts=True, interaction=interaction)
     noise = np.exp(theta[_NOISE])
     K[np.diag_indices(n)] += noise + _JITTER
     try:
@@ -116,7 +140,7 @@ def neg_log_marginal_likelihood(theta: np.ndarray, codes: np.ndarray, z: np.ndar
     grad[_NOISE] = 0.5 * noise * np.trace(W)
     inv_l2 = np.exp(-2.0 * theta[_LS])
     for s in range(NUM_STAGES):
-        B = W * H[s] * (1.0 + w2 * (S1 - H[s]))  # W * dK/dlog(a_s)
+        B = W * H[s] * (1.0 + w2 * _partner_sum(interaction, s, S1, H))  # W * dK/dlog(a_s)
         grad[_AMP][s] = 0.5 * B.sum()
         # sum_ij B_ij * sqdiff(c_i, c_j): accumulate B onto the stage's (code, code) grid first
         C = N_COMBOS[s]
@@ -129,6 +153,9 @@ def neg_log_marginal_likelihood(theta: np.ndarray, codes: np.ndarray, z: np.ndar
 class AdditiveGPSurrogate(ArchRegressor):
     """GP regression with the order-2 additive stage kernel; compiles exactly to stage tables.
 
+    ``interaction`` picks the kernel's stage pairs: ``"pair"`` (all), ``"star0"`` (stage 0
+    with each later stage) or ``"stage"`` (none: additive over stages).
+
     ``theta`` fixes the log-hyperparameters (no optimisation), as ensemble members after the
     first do. ``n_jobs`` is accepted for the common contract: the linear algebra runs on
     numpy's BLAS, whose threads follow ``OMP_NUM_THREADS``.
@@ -140,8 +167,10 @@ class AdditiveGPSurrogate(ArchRegressor):
 
     def __init__(self, n_opt: int = 1200, max_iter: int = 200, transform: str = "none",
                  theta: Optional[tuple] = None, random_state: Any = None, n_jobs: int = 1,
-                 monotone: str = "none"):
+                 monotone: str = "none", interaction: str = "pair", monotone_method: str = "correction"):
         self.monotone = monotone
+        self.monotone_method = monotone_method
+        self.interaction = interaction
         self.n_opt = n_opt
         self.theta = theta
         self.max_iter = max_iter
@@ -157,6 +186,7 @@ class AdditiveGPSurrogate(ArchRegressor):
         if int(self.n_opt) < 2:
             raise ConfigError(f"n_opt must be >= 2, got {self.n_opt}")
         get_transform(self.transform)
+        self._check_interaction()
         codes = to_codes(X)
         y = self._check_y(y, len(codes))
         z = forward_checked(self.transform, y)
@@ -170,7 +200,8 @@ class AdditiveGPSurrogate(ArchRegressor):
         else:
             rng = np.random.default_rng(_seed(self.random_state))
             sub = rng.permutation(len(zs))[: int(self.n_opt)]
-            res = minimize(neg_log_marginal_likelihood, _THETA0.copy(), args=(codes[sub], zs[sub]), jac=True,
+            res = minimize(neg_log_marginal_likelihood, _THETA0.copy(), args=(codes[sub], zs[sub], self.interaction),
+                           jac=True,
                            method="L-BFGS-B", bounds=_BOUNDS, options={"maxiter": int(self.max_iter)})
             theta = res.x
             self.optimizer_message_ = str(res.message)
@@ -186,7 +217,7 @@ class AdditiveGPSurrogate(ArchRegressor):
         theta = np.asarray(theta, dtype=np.float64)
         codes = np.asarray(codes, dtype=np.int64)
         if alpha is None:
-            K, *_ = _kernel(theta, codes, codes)
+            K, *_ = _kernel(theta, codes, codes, interaction=self.interaction)
             K[np.diag_indices(len(codes))] += np.exp(theta[_NOISE]) + _JITTER
             alpha = cho_solve(cho_factor(K, lower=True, check_finite=False), zs, check_finite=False)
         self.theta_ = theta
@@ -194,6 +225,13 @@ class AdditiveGPSurrogate(ArchRegressor):
         self.alpha_ = np.asarray(alpha, dtype=np.float64)
         self.y_mean_, self.y_scale_ = float(mu), float(sd)
         self.model_ = True
+
+    def _check_interaction(self) -> str:
+        if self.interaction not in GP_INTERACTIONS:
+            from naslib_anb.errors import UnknownChoiceError
+
+            raise UnknownChoiceError(self.interaction, GP_INTERACTIONS, "GP kernel interactions")
+        return self.interaction
 
     def shared_params(self) -> dict[str, Any]:
         """Members after the first condition on their own fold with these hyperparameters."""
@@ -214,7 +252,7 @@ class AdditiveGPSurrogate(ArchRegressor):
         out = np.empty(len(codes))
         grams = _stage_grams(self.theta_)
         for i in range(0, len(codes), 2048):
-            K, *_ = _kernel(self.theta_, codes[i:i + 2048], self.train_codes_, grams)
+            K, *_ = _kernel(self.theta_, codes[i:i + 2048], self.train_codes_, grams, interaction=self.interaction)
             out[i:i + 2048] = K @ self.alpha_
         return self.y_mean_ + self.y_scale_ * out
 
@@ -228,7 +266,7 @@ class AdditiveGPSurrogate(ArchRegressor):
         for s in range(NUM_STAGES):
             mass = np.bincount(c[:, s], weights=a, minlength=N_COMBOS[s])
             tables[(s,)] = sd * grams[s] @ mass
-        for s, u in itertools.combinations(range(NUM_STAGES), 2):
+        for s, u in interaction_pairs(self._check_interaction()):
             mass = np.zeros((N_COMBOS[s], N_COMBOS[u]))
             np.add.at(mass, (c[:, s], c[:, u]), a)
             tables[(s, u)] = (sd * w2 * grams[s] @ mass @ grams[u].T).reshape(-1)
@@ -239,7 +277,8 @@ class AdditiveGPSurrogate(ArchRegressor):
         bio = io.BytesIO()
         np.savez_compressed(bio, theta=self.theta_, train_codes=self.train_codes_.astype(np.int16),
                             alpha=self.alpha_, y_mean=self.y_mean_, y_scale=self.y_scale_,
-                            kernel_features=np.asarray(KERNEL_FEATURES), **self._correction_arrays())
+                            kernel_features=np.asarray(KERNEL_FEATURES), interaction=np.asarray(self.interaction),
+                            **self._correction_arrays())
         return bio.getvalue()
 
     def _from_bytes(self, data: bytes) -> None:
@@ -248,6 +287,9 @@ class AdditiveGPSurrogate(ArchRegressor):
                 raise ModelFileError(f"GP file uses kernel inputs {f['kernel_features'].tolist()}, "
                                      f"this version expects {list(KERNEL_FEATURES)}")
             theta, codes, alpha = f["theta"], f["train_codes"], f["alpha"]
+            # files written before the kernel had a choice of pairs used all of them
+            self.interaction = str(f["interaction"]) if "interaction" in f.files else "pair"
+            self._check_interaction()
             if theta.shape != (N_THETA,) or codes.ndim != 2 or codes.shape[1] != NUM_STAGES \
                     or alpha.shape != (len(codes),):
                 raise ModelFileError("GP file arrays have inconsistent shapes")

@@ -25,6 +25,7 @@ import numpy as np
 from naslib_anb.errors import ConfigError, ModelFileError
 from naslib_anb.io import atomic_write_json
 from naslib_anb.surrogates._compile import TableModel
+from naslib_anb.surrogates._envelope import EnvelopeModel, is_envelope_arrays
 from naslib_anb.surrogates._ensemble import SurrogateEnsemble
 from naslib_anb.targets import TARGETS
 
@@ -293,7 +294,8 @@ def load_target(model_dir: Path, name: str, entry: dict, *, verify: bool = True,
             _verify(tp, tinfo["sha256"])
         try:
             with np.load(tp, allow_pickle=False) as z:
-                tables = TableModel.from_arrays({k: z[k] for k in z.files})
+                arrays = {k: z[k] for k in z.files}
+            tables = EnvelopeModel.from_arrays(arrays) if is_envelope_arrays(arrays) else TableModel.from_arrays(arrays)
         except (OSError, ValueError, KeyError) as exc:
             raise ModelFileError(f"{tp}: unreadable compiled tables ({exc})") from None
         return SurrogateEnsemble(name, tables=tables, transform=entry["transform"], member_loader=loader)
