@@ -30,9 +30,9 @@ from naslib_anb.errors import ConfigError, ModelFileError
 from naslib_anb.space.arch import NUM_STAGES
 from naslib_anb.surrogates._encoding import (
     N_COMBOS,
-    interaction_pairs,
     N_FEATURES,
     STAGE_COMBOS,
+    interaction_pairs,
     stage_feature_tables,
     to_codes,
 )
