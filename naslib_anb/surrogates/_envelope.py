@@ -149,8 +149,8 @@ class EnvelopeModel:
         lower = np.empty_like(upper)
         le0 = at_most(_HUB)
         order = np.argsort(codes[:, _HUB], kind="stable")
-        bounds = np.flatnonzero(np.diff(codes[order, _HUB])) + 1
-        for sel in np.split(order, bounds):
+        group_starts = np.flatnonzero(np.diff(codes[order, _HUB])) + 1
+        for sel in np.split(order, group_starts):
             if not len(sel):
                 continue
             c = codes[sel]
