@@ -101,6 +101,13 @@ def _toy_time(n: int, seed: int = 0):
     return archs, 1000.0 / np.clip(ms, 0.02, None)
 
 
+def _as_fitted(member, codes):
+    """A member's prediction before the envelopes, in native units."""
+    from naslib_anb.surrogates._transforms import get_transform
+
+    return get_transform(member.transform).inverse(member._predict_z(codes))
+
+
 @pytest.mark.parametrize("family", ["xgb", "gp"])
 def test_envelope_members_are_monotone_compile_and_survive_save(family, tmp_path):
     archs, y = _toy_time(300)
@@ -115,16 +122,10 @@ def test_envelope_members_are_monotone_compile_and_survive_save(family, tmp_path
     big, _ = bigger_neighbours(codes, seed=1)
     assert np.all(ens.predict_codes(big)[0] <= ens.predict_codes(codes)[0])
     # the envelope moved the fitted model only a little (it is close to monotone already)
-    raw = np.stack([get_raw(m, codes) for m in members], axis=1)
+    raw = np.stack([_as_fitted(m, codes) for m in members], axis=1)
     assert np.median(np.abs(ens.member_predictions_codes(codes) / raw - 1)) < 0.01
     loaded = type(members[0]).load(members[0].save(tmp_path / "m"), members[0].get_params())
     np.testing.assert_allclose(loaded.predict_codes(codes), members[0].predict_codes(codes), rtol=1e-9)
-
-
-def get_raw(member, codes):
-    from naslib_anb.surrogates._transforms import get_transform
-
-    return get_transform(member.transform).inverse(member._predict_z(codes))
 
 
 def test_envelope_needs_a_star_model_and_a_known_method():
