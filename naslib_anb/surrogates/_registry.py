@@ -122,12 +122,18 @@ _ANB_TRANSFORM_ONLY = {t: {k: v for k, v in p.items() if k in ("transform", "int
 #: Device targets are made monotone in size (a bigger network is never faster): their transformed
 #: target (ms per image, or latency in ms) never decreases when a stage grows (see ``_monotone``).
 _MONOTONE = {t: "increasing" for t in _ANB_XGB if t.startswith(("throughput_", "latency_"))}
-#: The TPUv3's interactions all involve stage 0 (``star0``); the table correction would have to
-#: hold for all six partners at once and costs it accuracy, the envelopes of ``_envelope`` do not
-#: (docs/surrogates.md, benchmarks/bench_monotone.py).
-_MONOTONE_METHOD = {"throughput_tpuv3": "envelope"}
-#: The GP's kernel pairs follow the trees' interaction structure where that is a star.
-_GP_INTERACTION = {"throughput_tpuv3": "star0"}
+
+
+def _is_star(target: str) -> bool:
+    """Whether the target's interactions all involve stage 0 (``star0``: TPUv3). Such a model is
+    made monotone by the envelopes of ``_envelope`` (the table correction would have to hold for
+    all six partners of stage 0 at once and costs accuracy; docs/surrogates.md,
+    benchmarks/bench_star.py), and its GP kernel keeps the same pairs."""
+    return _ANB_XGB[target]["interaction"] == "star0"
+
+
+def _monotone_method(target: str) -> str:
+    return "envelope" if _is_star(target) else "correction"
 
 
 #: Devices registered later (``naslib-anb profile``) borrow the preset of a built-in target with
@@ -161,7 +167,7 @@ def _preset_params(family: str, target: str, preset: str) -> dict[str, Any]:
         if preset == "upstream":
             return _upstream_xgb(target)
         return {**_ANB_XGB_COMMON, **_ANB_XGB[target], "monotone": _MONOTONE.get(target, "none"),
-                "monotone_method": _MONOTONE_METHOD.get(target, "correction")}
+                "monotone_method": _monotone_method(target)}
     if family == "lgb":
         if preset == "upstream":
             return dict(max_depth=4, num_leaves=25, max_bin=360, feature_fraction=0.406,
@@ -180,8 +186,8 @@ def _preset_params(family: str, target: str, preset: str) -> dict[str, Any]:
         params.update(kernel="rbf", gamma="scale")
     if family == "gp":
         params["monotone"] = _MONOTONE.get(target, "none")
-        params["monotone_method"] = _MONOTONE_METHOD.get(target, "correction")
-        params["interaction"] = _GP_INTERACTION.get(target, "pair")
+        params["monotone_method"] = _monotone_method(target)
+        params["interaction"] = "star0" if _is_star(target) else "pair"
     return params
 
 
