@@ -41,7 +41,7 @@ def measure(samples: int = 100_000, pairs: int = 100_000, spearman_samples: int 
     from naslib_anb.surrogates._calibration import coverage
     from naslib_anb.surrogates._data import usable
     from naslib_anb.surrogates._encoding import stage_codes
-    from naslib_anb.surrogates._monotone import bigger_neighbours
+    from naslib_anb.surrogates._monotone import bigger_neighbours, faster_share
     from naslib_anb.targets import TARGETS
 
     bench = load_benchmark(model_dir=model_dir)
@@ -71,8 +71,7 @@ def measure(samples: int = 100_000, pairs: int = 100_000, spearman_samples: int 
         if metric in ("throughput", "latency"):
             m0, _ = ens.predict_codes(small)
             m1, _ = ens.predict_codes(big)
-            faster = (m1 > m0) if metric == "throughput" else (m1 < m0)
-            row["monotone_share"] = float(1.0 - faster.mean())
+            row["monotone_share"] = 1.0 - faster_share(m0, m1, metric == "throughput")
             row["monotone_met"] = bool(row["monotone_share"] >= MONOTONE_MIN)
         recs, _ = usable(test, t)
         y = np.asarray([r.value(t) for r in recs])

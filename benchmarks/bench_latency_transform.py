@@ -88,7 +88,7 @@ def measure(target: str = "throughput_vck190", latency: str = "latency_vck190", 
     from naslib_anb.surrogates._encoding import stage_codes
     from naslib_anb.surrogates._fit import FitConfig, fit_ensemble, member_folds
     from naslib_anb.surrogates._metrics import regression_metrics
-    from naslib_anb.surrogates._monotone import bigger_neighbours
+    from naslib_anb.surrogates._monotone import bigger_neighbours, faster_share
     from naslib_anb.targets import get_target
 
     target, latency = get_target(target).name, get_target(latency).name
@@ -98,7 +98,7 @@ def measure(target: str = "throughput_vck190", latency: str = "latency_vck190", 
     big, _ = bigger_neighbours(small, 1001)
 
     def not_faster(ens) -> float:  # through the compiled float64 tables, as queries are answered
-        return float(1 - np.mean(ens.predict_codes(big)[0] > ens.predict_codes(small)[0]))
+        return 1.0 - faster_share(ens.predict_codes(small)[0], ens.predict_codes(big)[0], higher_is_faster=True)
 
     def cfg(ov, n_folds=9):
         return FitConfig(family="xgb", targets=(target,), members=members, n_folds=n_folds, n_jobs=1,

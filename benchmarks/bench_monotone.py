@@ -11,7 +11,7 @@ compared with the two ways of making them monotone in size:
   (monotone whatever the other stages are);
 * ``envelope``: :mod:`naslib_anb.surrogates._envelope`, the mean of the closest monotone
   majorant and minorant, computed per query (only for models whose interactions all involve
-  stage 0: ``star0`` or stage-additive; others print ``-``).
+  stage 0: ``star0`` or stage-additive; other models leave it out).
 
 Accuracy is Kendall tau / R2 of each member on the fold it held out for early stopping
 (``KFold(9, shuffle, 0)`` over upstream train+val; out-of-fold, never the test split),
@@ -28,8 +28,9 @@ import argparse
 import sys
 
 VARIANTS = ("as fitted", "main effects only", "monotone", "envelope")
-#: relative difference below which two native predictions are a tie (XGBoost's float32 sums)
-FLOAT32_TIES = 1e-6
+#: the printed variant -> its name in naslib_anb.surrogates._envelope.VARIANTS
+METHOD_OF = {"as fitted": "as fitted", "main effects only": "main effects only", "monotone": "table correction",
+             "envelope": "envelope"}
 
 
 def measure(targets, pairs: int = 50_000, seed: int = 1001, data=None) -> dict:
@@ -41,17 +42,12 @@ def measure(targets, pairs: int = 50_000, seed: int = 1001, data=None) -> dict:
     from naslib_anb.surrogates._encoding import stage_codes
     from naslib_anb.surrogates._fit import member_folds
     from naslib_anb.surrogates._metrics import regression_metrics
-    from naslib_anb.errors import ConfigError
-    from naslib_anb.surrogates._envelope import EnvelopeModel
-    from naslib_anb.surrogates._monotone import (
-        bigger_neighbours,
-        correction_values,
-        main_effect_correction,
-        monotone_correction,
-    )
+    from naslib_anb.surrogates._envelope import monotone_variants
+    from naslib_anb.surrogates._monotone import FLOAT32_TIES, bigger_neighbours, faster_share
     from naslib_anb.surrogates._persist import load_target, read_manifest
     from naslib_anb.surrogates import default_model_dir
     from naslib_anb.surrogates._transforms import get_transform
+    from naslib_anb.targets import TARGETS
 
     model_dir = default_model_dir()
     man = read_manifest(model_dir)
@@ -72,27 +68,15 @@ def measure(targets, pairs: int = 50_000, seed: int = 1001, data=None) -> dict:
         recs, _ = usable(test, t)
         yt = np.asarray([r.value(t) for r in recs])
         ct = stage_codes([r.arch for r in recs])
-        raw_const = [m._raw_stage_tables() for m in members]
-        raw = [r for r, _ in raw_const]
+        variants = [monotone_variants(m, "increasing") for m in members]
         rows = {}
         for variant in VARIANTS:
-            env = None
-            if variant == "as fitted":
-                corr = [{} for _ in members]
-            elif variant == "main effects only":
-                corr = [main_effect_correction(r, "increasing") for r in raw]
-            elif variant == "monotone":
-                corr = [monotone_correction(r, "increasing") for r in raw]
-            else:
-                try:
-                    env = [EnvelopeModel.from_members([rc], "increasing") for rc in raw_const]
-                except ConfigError:  # interactions beyond stage 0: no envelope
-                    continue
+            method = METHOD_OF[variant]
+            if method not in variants[0]:  # interactions beyond stage 0: no envelope
+                continue
 
             def predict(i, c):
-                if env is not None:
-                    return inv(env[i].evaluate(c)[:, 0])
-                return inv(members[i]._predict_z(c) + correction_values(corr[i], c))
+                return inv(variants[i][method](c))
 
             oy, op = [], []
             for i in range(len(members)):
@@ -105,12 +89,11 @@ def measure(targets, pairs: int = 50_000, seed: int = 1001, data=None) -> dict:
             m1 = np.mean([predict(i, big) for i in range(len(members))], axis=0)
             # native members sum their trees in float32: a step the correction made flat must not
             # count as faster because of that rounding (the shipped tables are float64)
-            tol = FLOAT32_TIES * np.abs(m0)
-            faster = (m1 > m0 + tol) if t.startswith("throughput") else (m1 < m0 - tol)
+            faster = faster_share(m0, m1, TARGETS[t].metric == "throughput", rtol=FLOAT32_TIES)
             oof, on_test = regression_metrics(oy, op), regression_metrics(yt, pt)
             rows[variant] = {"oof_kendall_tau": oof["kendall_tau"], "oof_r2": oof["r2"],
                              "test_kendall_tau": on_test["kendall_tau"], "test_r2": on_test["r2"],
-                             "not_faster": float(1 - faster.mean())}
+                             "not_faster": 1.0 - faster}
         out[t] = rows
     return out
 

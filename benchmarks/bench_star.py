@@ -20,7 +20,6 @@ import sys
 
 INTERACTIONS = ("pair", "star0")
 METHODS = ("as fitted", "table correction", "envelope")
-FLOAT32_TIES = 1e-6
 
 
 def interaction_ranges(members) -> dict[tuple[int, int], float]:
@@ -42,15 +41,15 @@ def measure(target: str = "throughput_tpuv3", family: str = "default", members: 
     import numpy as np
 
     from naslib_anb.data import load_dataset
-    from naslib_anb.errors import ConfigError
     from naslib_anb.space import sample
     from naslib_anb.surrogates._data import xy
     from naslib_anb.surrogates._encoding import stage_codes
-    from naslib_anb.surrogates._envelope import EnvelopeModel
+    from naslib_anb.surrogates._envelope import monotone_variants
     from naslib_anb.surrogates._fit import FitConfig, fit_ensemble
     from naslib_anb.surrogates._metrics import regression_metrics
-    from naslib_anb.surrogates._monotone import bigger_neighbours, correction_values, monotone_correction
+    from naslib_anb.surrogates._monotone import FLOAT32_TIES, bigger_neighbours, faster_share
     from naslib_anb.surrogates._transforms import get_transform
+    from naslib_anb.targets import TARGETS
 
     split = load_dataset(data).default_split()
     archs, y = xy(list(split.val), target)
@@ -66,33 +65,18 @@ def measure(target: str = "throughput_tpuv3", family: str = "default", members: 
         inv = get_transform(ens.transform).inverse
         if inter == "pair":
             ranges = interaction_ranges([m for m in ens.members if m.family == ens.members[0].family])
+        variants = [monotone_variants(m, "increasing") for m in ens.members]
         rows[inter] = {}
         for method in METHODS:
-            fns = []
-            for m in ens.members:
-                tables, const = m._raw_stage_tables()
-                if method == "as fitted":
-                    fns.append(lambda c, m=m: m._predict_z(c))
-                elif method == "table correction":
-                    corr = monotone_correction(tables, "increasing")
-                    fns.append(lambda c, m=m, corr=corr: m._predict_z(c) + correction_values(corr, c))
-                else:
-                    try:
-                        env = EnvelopeModel.from_members([(tables, const)], "increasing")
-                    except ConfigError:  # interactions beyond stage 0
-                        fns = None
-                        break
-                    fns.append(lambda c, env=env: env.evaluate(c)[:, 0])
-            if fns is None:
+            if method not in variants[0]:  # interactions beyond stage 0: no envelope
                 continue
 
             def mean(c):
-                return np.mean([inv(f(c)) for f in fns], axis=0)
+                return np.mean([inv(v[method](c)) for v in variants], axis=0)
 
             met = regression_metrics(y, mean(val))
-            m0, m1 = mean(small), mean(big)
-            rows[inter][method] = {"kendall_tau": met["kendall_tau"], "r2": met["r2"],
-                                   "not_faster": float(np.mean(m1 <= m0 * (1 + FLOAT32_TIES)))}
+            faster = faster_share(mean(small), mean(big), TARGETS[target].metric == "throughput", rtol=FLOAT32_TIES)
+            rows[inter][method] = {"kendall_tau": met["kendall_tau"], "r2": met["r2"], "not_faster": 1.0 - faster}
     return {"ranges": ranges, "rows": rows}
 
 

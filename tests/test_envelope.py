@@ -10,8 +10,8 @@ from naslib_anb.errors import ConfigError, UnknownChoiceError
 from naslib_anb.space import sample
 from naslib_anb.surrogates import SurrogateEnsemble, make_estimator
 from naslib_anb.surrogates._encoding import N_COMBOS, STAGE_COMBOS, features_from_codes, stage_codes
-from naslib_anb.surrogates._envelope import EnvelopeModel, at_most, star_blocks
-from naslib_anb.surrogates._monotone import bigger_neighbours
+from naslib_anb.surrogates._envelope import EnvelopeModel, at_most, monotone_variants, star_blocks
+from naslib_anb.surrogates._monotone import bigger_neighbours, faster_share
 
 STAR = [(0, s) for s in range(1, 7)]
 
@@ -136,3 +136,35 @@ def test_envelope_needs_a_star_model_and_a_known_method():
     with pytest.raises(UnknownChoiceError, match="envelope"):
         make_estimator("xgb", n_estimators=30, interaction="star0", transform="inv", monotone="increasing",
                        monotone_method="hull").fit(archs, y)
+
+
+def test_stacked_envelopes_agree_in_direction():
+    inc = EnvelopeModel.from_members([(_star_tables(noise=1.0), 0.0)], "increasing")
+    dec = EnvelopeModel.from_members([(_star_tables(noise=1.0), 0.0)], "decreasing")
+    codes = stage_codes(sample(3, 50))
+    both = EnvelopeModel.stack([inc, inc])
+    np.testing.assert_array_equal(both.evaluate(codes), np.hstack([inc.evaluate(codes)] * 2))
+    with pytest.raises(ConfigError, match="direction"):
+        EnvelopeModel.stack([inc, dec])
+
+
+def test_monotone_variants_of_a_fitted_member():
+    archs, y = _toy_time(200)
+    codes = stage_codes(sample(6, 300))
+    big, _ = bigger_neighbours(codes, seed=6)
+    star = make_estimator("xgb", seed=0, n_estimators=120, transform="inv", interaction="star0").fit(archs, y)
+    pair = make_estimator("xgb", seed=0, n_estimators=120, transform="inv", interaction="pair").fit(archs, y)
+    v = monotone_variants(star)
+    assert set(v) == {"as fitted", "main effects only", "table correction", "envelope"}
+    np.testing.assert_array_equal(v["as fitted"](codes), star._predict_z(codes))
+    for name in ("table correction", "envelope"):  # in time per image: bigger is never less
+        assert faster_share(v[name](codes), v[name](big), higher_is_faster=False, rtol=1e-6) == 0.0
+    assert "envelope" not in monotone_variants(pair)  # interactions beyond stage 0
+
+
+def test_faster_share_follows_the_metric_and_the_tolerance():
+    before = np.array([100.0, 100.0, 100.0, 100.0])
+    after = np.array([101.0, 100.00005, 99.0, 100.0])
+    assert faster_share(before, after, higher_is_faster=True) == 0.5
+    assert faster_share(before, after, higher_is_faster=True, rtol=1e-6) == 0.25
+    assert faster_share(before, after, higher_is_faster=False) == 0.25

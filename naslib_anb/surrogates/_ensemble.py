@@ -24,10 +24,7 @@ def compile_members(members: Sequence[ArchRegressor]):
     if envelope == {True}:
         from naslib_anb.surrogates._envelope import EnvelopeModel
 
-        kinds = {m.monotone for m in members}
-        if len(kinds) != 1:
-            raise ConfigError(f"envelope members disagree on the monotone direction: {sorted(kinds)}")
-        return EnvelopeModel.from_members([m._raw_stage_tables() for m in members], kinds.pop())
+        return EnvelopeModel.stack([m.envelope_model() for m in members])  # the members' own, built once each
     if len(envelope) > 1:
         raise ConfigError("an ensemble mixes members made monotone by envelopes and by table corrections")
     return TableModel([m.stage_tables() for m in members])

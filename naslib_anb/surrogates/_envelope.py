@@ -20,14 +20,20 @@ all three equal it. The inner maxima and minima are tables of the same shape as 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
 from naslib_anb.errors import ConfigError, ModelFileError
 from naslib_anb.space.arch import NUM_STAGES
 from naslib_anb.surrogates._encoding import N_COMBOS
-from naslib_anb.surrogates._monotone import _edges, check_monotone
+from naslib_anb.surrogates._monotone import (
+    _edges,
+    check_monotone,
+    correction_values,
+    main_effect_correction,
+    monotone_correction,
+)
 
 MONOTONE_METHODS = ("correction", "envelope")
 _HUB = 0
@@ -126,6 +132,15 @@ class EnvelopeModel:
         ups, los = zip(*(envelope_blocks(star_blocks(tabs), kind) for tabs, _ in members))
         return cls(np.stack(ups, axis=1), np.stack(los, axis=1), np.asarray([c for _, c in members]), kind)
 
+    @classmethod
+    def stack(cls, models: Sequence["EnvelopeModel"]) -> "EnvelopeModel":
+        """Several envelope models side by side (one output per member), without recomputing them."""
+        kinds = {m.kind for m in models}
+        if len(kinds) != 1:
+            raise ConfigError(f"envelope members disagree on the monotone direction: {sorted(kinds)}")
+        return cls(np.concatenate([m.up for m in models], axis=1), np.concatenate([m.lo for m in models], axis=1),
+                   np.concatenate([m.base for m in models]), kinds.pop())
+
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {"envelope_up": self.up.astype(np.float32), "envelope_lo": self.lo.astype(np.float32),
                 "base": self.base, "monotone": np.asarray(self.kind)}
@@ -170,5 +185,23 @@ def is_envelope_arrays(arrays: Mapping[str, np.ndarray]) -> bool:
     return "envelope_up" in arrays
 
 
-__all__ = ["EnvelopeModel", "MONOTONE_METHODS", "at_most", "check_method", "envelope_blocks", "is_envelope_arrays",
-           "star_blocks"]
+#: Ways to make a fitted member monotone, side by side for comparisons (the benchmarks print them).
+VARIANTS = ("as fitted", "main effects only", "table correction", "envelope")
+
+
+def monotone_variants(member, kind: str = "increasing") -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+    """``member``'s prediction in its transformed space, ``codes -> z``, under each of
+    :data:`VARIANTS` applied to its fitted tables (whatever monotone setting it was fitted with).
+    ``"envelope"`` is left out when the member has interactions beyond stage 0."""
+    tables, const = member._raw_stage_tables()
+    main = main_effect_correction(tables, kind)
+    full = monotone_correction(tables, kind)
+    out = {"as fitted": member._predict_z,
+           "main effects only": lambda codes: member._predict_z(codes) + correction_values(main, codes),
+           "table correction": lambda codes: member._predict_z(codes) + correction_values(full, codes)}
+    try:
+        env = EnvelopeModel.from_members([(tables, const)], kind)
+    except ConfigError:
+        return out
+    out["envelope"] = lambda codes: env.evaluate(codes)[:, 0]
+    return out
