@@ -9,13 +9,19 @@ Prints, per target:
   layer, larger expansion or kernel, SE on) that are not predicted faster (bar: >= 99 %);
 * calibration: the share of the default test split inside the 68 % and 95 % Gaussian
   intervals of ``std=True`` (bars: 60-76 % and 90-98 %; the std was calibrated on validation);
-* Spearman of the predictive std with ``nearest_measured`` over uniform samples (bar: >= 0.3).
+* Spearman of the predictive std with ``nearest_measured`` over uniform samples (bar: >= 0.3),
+  and its ceiling: the same with the distance slope ``c`` taken to infinity (epistemic std
+  proportional to the distance times its other terms), the most any slope can give, and
+  the same Spearman for the std in the space the model is fitted in (std divided by the
+  transform's slope ``g``: ms per image for throughput), where the errors are about equal
+  in size whatever the value.
 
     python benchmarks/bench_honesty.py [--samples 100000] [--pairs 100000] [--spearman-samples 20000] [--json]
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 
@@ -42,6 +48,7 @@ def measure(samples: int = 100_000, pairs: int = 100_000, spearman_samples: int 
     from naslib_anb.surrogates._data import usable
     from naslib_anb.surrogates._encoding import stage_codes
     from naslib_anb.surrogates._monotone import bigger_neighbours, faster_share
+    from naslib_anb.surrogates._transforms import transform_slope
     from naslib_anb.targets import TARGETS
 
     bench = load_benchmark(model_dir=model_dir)
@@ -54,6 +61,7 @@ def measure(samples: int = 100_000, pairs: int = 100_000, spearman_samples: int 
     sp_archs = archs[:spearman_samples]
     dist = nearest_measured(sp_archs)
     sp_std = bench.query_all(sp_archs, std=True)
+    sp_codes, sp_train_dist = stage_codes(sp_archs), bench.training_distance(sp_archs)
     out = {}
     for t in bench.targets:
         ens = bench.models.ensembles[t]
@@ -82,6 +90,12 @@ def measure(samples: int = 100_000, pairs: int = 100_000, spearman_samples: int 
         s = sp_std[t][1]
         row["spearman_std_distance"] = float(spearmanr(s, dist)[0])
         row["spearman_met"] = bool(row["spearman_std_distance"] >= SPEARMAN_MIN)
+        cal = bench.calibration(t)
+        if cal is not None:
+            steep = dataclasses.replace(cal, distance_slope=1e9)
+            row["spearman_ceiling"] = float(spearmanr(steep.total(*ens.predict_codes(sp_codes), sp_train_dist), dist)[0])
+            slope = transform_slope(cal.transform, sp_std[t][0])
+            row["spearman_fitted_space"] = float(spearmanr(s / slope, dist)[0])
         out[t] = row
     return out
 
@@ -101,12 +115,13 @@ def main(argv=None) -> int:
         print(json.dumps(res, indent=2))
         return 0
     print(f"{'target':18s} {'max/meas':>8s} {'min/meas':>8s} {'monotone':>8s} {'cov68':>6s} {'cov95':>6s} "
-          f"{'rho(std,d)':>10s}  bars met")
+          f"{'rho(std,d)':>10s} {'ceiling':>7s} {'fitted':>6s}  bars met")
     for t, r in res.items():
         mono = f"{100 * r['monotone_share']:.2f}%" if "monotone_share" in r else "-"
         met = all(v for k, v in r.items() if k.endswith("_met") or k == "in_range")
         print(f"{t:18s} {r['max_over_measured_max']:8.3f} {r['min_over_measured_min']:8.3f} {mono:>8s} "
-              f"{100 * r['coverage_68']:5.1f}% {100 * r['coverage_95']:5.1f}% {r['spearman_std_distance']:10.3f}  "
+              f"{100 * r['coverage_68']:5.1f}% {100 * r['coverage_95']:5.1f}% {r['spearman_std_distance']:10.3f} "
+              f"{r.get('spearman_ceiling', float('nan')):7.3f} {r.get('spearman_fitted_space', float('nan')):6.3f}  "
               f"{'yes' if met else 'NO'}")
     return 0
 

@@ -7,7 +7,7 @@ supported further out, the ensembles are refitted (as ``naslib-anb fit
 --calibration-folds 1`` does) on the same two splits with the training part cut to a
 seeded fraction (default 30 %; the held-out parts unchanged, so they sit further away),
 and the calibration is fitted on the full splits alone and on full and cut splits pooled.
-Printed per target: the fitted distance slope ``c`` and the Spearman correlation of the
+Printed per target: the most likely distance slope ``c`` and the Spearman correlation of the
 resulting std (applied to the shipped ensemble) with ``nearest_measured`` over uniform
 samples, plus the RMS error of each split against its median distance.
 
@@ -59,7 +59,9 @@ def measure(targets, fraction: float = 0.3, samples: int = 20_000, seed: int = 2
                               "median_distance": float(np.median(p["distance"]))} for n, p in parts.items()}}
         for label, names in (("full", [n for n, _, _ in full]), ("pooled", list(parts))):
             o = {k: np.concatenate([parts[n][k] for n in names]) for k in ("err", "mean", "member_std", "distance")}
-            cal = fit_calibration(o["err"], o["mean"], o["member_std"], o["distance"], ale, transform=ens.transform)
+            # the most likely slope: the question is whether the errors ask for one at all
+            cal = fit_calibration(o["err"], o["mean"], o["member_std"], o["distance"], ale, transform=ens.transform,
+                                  distance_rule="mle")
             sd = cal.total(mean, member_std, dist_train)
             row[label] = {"distance_slope": cal.distance_slope, "spearman": float(spearmanr(sd, dist_measured)[0])}
         out[t] = row

@@ -44,6 +44,25 @@ def test_bench_star_shows_stage_0_interactions_and_the_envelope(anb_data_path, c
     assert "star0" in capsys.readouterr().out
 
 
+def test_bench_honesty_reports_the_bars_and_the_spearman_ceiling(anb_data_path, capsys):
+    mod = load_script("benchmarks/bench_honesty.py")
+    res = mod.measure(samples=3000, pairs=3000, spearman_samples=1500, data=str(anb_data_path))
+    assert len(res) == 11
+    for t, r in res.items():
+        assert r["in_range"] and r["coverage_met"], t
+        # no distance slope ranks the uniform samples by distance better than an infinite one
+        assert r["spearman_ceiling"] >= r["spearman_std_distance"] - 0.02, t
+        assert -1 <= r["spearman_fitted_space"] <= 1
+    # in ms per image the TPUv3's std follows the distance; in img/s the throughput squared hides it
+    assert res["throughput_tpuv3"]["spearman_fitted_space"] > 0.5 > res["throughput_tpuv3"]["spearman_std_distance"]
+    # the latencies are fitted as they are: the same figure either way
+    assert res["latency_zcu102"]["spearman_fitted_space"] == pytest.approx(res["latency_zcu102"]["spearman_std_distance"])
+    assert res["throughput_a100"]["gpu_cap_met"] and res["throughput_tpuv3"]["monotone_share"] == 1.0
+    assert mod.main(["--samples", "500", "--pairs", "500", "--spearman-samples", "500",
+                     "--data", str(anb_data_path)]) == 0
+    assert "ceiling" in capsys.readouterr().out
+
+
 def test_bench_std_distance_refits_on_cut_training_sets(anb_data_path):
     mod = load_script("benchmarks/bench_std_distance.py")
     res = mod.measure(["throughput_vck190"], fraction=0.3, samples=500, data=str(anb_data_path))["throughput_vck190"]

@@ -52,6 +52,9 @@ def add_parser(sub) -> None:
                    help="held-out sets of 40 records refitted behind 10- and 12-decision buffers (plus a "
                         "size-matched control) whose errors join the std's likelihood, so it learns how errors "
                         "grow away from the data; the shipped set used 10 (default 0: validation splits only)")
+    p.add_argument("--std-distance", default="cautious", choices=["cautious", "mle"],
+                   help="distance slope of the std: the largest the held-out errors support (upper end of its "
+                        "95%% profile-likelihood interval; default), or the most likely")
     p.set_defaults(func=run)
 
 
@@ -83,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = FitConfig(family=args.family, targets=targets, members=args.members,
                     n_folds=args.folds, seed=args.seed, preset=args.preset, n_jobs=args.threads,
                     calibration_folds=2 if args.calibration_folds is None else args.calibration_folds,
-                    calibration_buffer_reps=args.calibration_buffer_reps)
+                    calibration_buffer_reps=args.calibration_buffer_reps, distance_rule=args.std_distance)
     n_train, noise_records = None, None
     if args.split in ("default", "random"):
         sp = ds.default_split() if args.split == "default" else ds.random_split(args.split_seed, args.split_fractions)

@@ -19,7 +19,8 @@ the square of the throughput, as errors in time per image do. ``a, b, e, f, c`` 
 the Gaussian likelihood of out-of-sample errors on validation splits (never the test
 split), optionally pooled with errors of records held out behind a buffer of 10 or 12
 decisions (``buffered_splits`` in ``_fit``: the validation records sit too close to the
-data to show how errors grow further out); ``k`` then puts the 68 % and 95 % coverage of
+data to show how errors grow further out). Of the distance slopes ``c`` those errors cannot
+reject, the largest is kept (see :func:`cautious_distance_slope`); ``k`` then puts the 68 % and 95 % coverage of
 the validation errors as deep inside their bands (60-76 % and 90-98 %) as one factor can:
 errors with heavy tails cannot have both at nominal. Applying it is a few numpy operations
 on numbers stored in the manifest, so queries stay light.
@@ -31,7 +32,7 @@ from typing import Mapping, Optional
 
 import numpy as np
 
-from naslib_anb.errors import ModelFileError
+from naslib_anb.errors import ConfigError, ModelFileError
 
 #: Gaussian interval half-widths (in std) of the nominal 68.27 % and 95 % intervals.
 Z68, Z95 = 1.0, 1.959964
@@ -231,16 +232,20 @@ def within_bands(c68: float, c95: float) -> bool:
 
 def fit_calibration(err: np.ndarray, mean: np.ndarray, member_std: np.ndarray, distance: np.ndarray,
                     aleatoric: Aleatoric, transform: str = "none",
-                    scale_on: Optional[np.ndarray] = None) -> StdCalibration:
+                    scale_on: Optional[np.ndarray] = None, distance_rule: str = "cautious") -> StdCalibration:
     """Fit ``a, b, e, f, c`` by Gaussian likelihood, then ``k`` for coverage, on validation errors.
 
     ``scale_on`` (a mask) restricts ``k`` and the reported coverage to some of the errors: the
     likelihood may see errors further from the data than test records are, but the coverage
-    belongs where they are."""
+    belongs where they are. ``distance_rule`` (:data:`DISTANCE_RULES`) says which distance
+    slope ``c`` to keep: ``"cautious"`` the largest the errors support (see
+    :func:`cautious_distance_slope`), ``"mle"`` the most likely."""
     from scipy.optimize import minimize
 
     from naslib_anb.surrogates._transforms import transform_slope
 
+    if distance_rule not in DISTANCE_RULES:
+        raise ConfigError(f"distance_rule must be one of {list(DISTANCE_RULES)}, got {distance_rule!r}")
     err = np.asarray(err, dtype=np.float64)
     mean = np.asarray(mean, dtype=np.float64)
     s = np.asarray(member_std, dtype=np.float64)
@@ -271,6 +276,24 @@ def fit_calibration(err: np.ndarray, mean: np.ndarray, member_std: np.ndarray, d
         if best is None or res.fun < best.fun:
             best = res
     a, b, c, e, f = unpack(best.x)
+    c_mle, nll_best = c, float(best.fun)
+    if distance_rule == "cautious":
+        def profile(c_fixed: float, start: np.ndarray):
+            """The likelihood's best a, b, e, f with the distance slope held at ``c_fixed``."""
+            def nll_c(rest):
+                if np.max(rest) > 50.0:  # a coefficient e^50 times the error scale: none the errors support
+                    return np.inf
+                return nll(np.insert(rest, 2, np.log(c_fixed)))  # the unit of c is 1
+
+            runs = [minimize(nll_c, x0, method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-8, "maxiter": 8000})
+                    for x0 in (start, np.delete(best.x, 2))]  # the last slope's and the most likely coefficients
+            res = min(runs, key=lambda r: r.fun)
+            return res.fun, res.x
+
+        c, rest = cautious_distance_slope(profile, np.delete(best.x, 2), c_mle, nll_best, len(err))
+        theta = np.insert(rest, 2, np.log(c))
+        a, b, c, e, f = unpack(theta)
+        nll_best = float(nll(theta))
 
     def calib(k: float, validation=None) -> StdCalibration:
         return StdCalibration(a, b, c, k, aleatoric, validation, absolute_floor=e, transformed_floor=f,
@@ -289,8 +312,58 @@ def fit_calibration(err: np.ndarray, mean: np.ndarray, member_std: np.ndarray, d
     k = float(max(grid, key=score))
     c68, c95 = coverage(err[on], calib(k).total(mean[on], s[on], d[on]))
     return calib(k, {"n": int(on.sum()), "coverage_68": round(c68, 4), "coverage_95": round(c95, 4),
-                     "nll": round(float(nll(best.x)), 6)})
+                     "nll": round(nll_best, 6), "distance_rule": distance_rule,
+                     "distance_slope_mle": float(c_mle)})
 
 
-__all__ = ["Aleatoric", "BAND68", "BAND95", "StdCalibration", "coverage", "estimate_aleatoric", "fit_calibration",
-           "within_bands", "Z68", "Z95"]
+#: How the distance slope ``c`` is chosen: the upper end of what the errors support, or the most likely.
+DISTANCE_RULES = ("cautious", "mle")
+#: Largest drop in total log-likelihood a cautious slope may cost: the 95 % likelihood-ratio
+#: interval of one parameter (chi-square, 1 degree of freedom, halved).
+PROFILE_DROP = 1.920729
+#: Cap on the cautious slope (per decision): beyond it ``1 + c*d`` is proportional to ``d``.
+DISTANCE_SLOPE_MAX = 10.0
+
+
+def cautious_distance_slope(profile, start: np.ndarray, c_mle: float, nll_mle: float, n: int,
+                            tol: float = 0.01) -> tuple[float, np.ndarray]:
+    """The largest distance slope in the 95 % profile-likelihood interval of ``c``, and the other
+    (log) coefficients that go with it.
+
+    Why not the most likely slope: validation errors sit 4-9 decisions from their training
+    data and barely tell slopes apart, while an optimizer goes where a too-small std
+    under-states what is not known. Among the slopes the errors cannot reject, the largest
+    costs the least there. ``profile(c, start)`` returns (mean nll, log coefficients) with
+    ``c`` held; ``n`` errors turn the mean into a total. The interval is found by bisection
+    on ``log c`` (the profile rises away from its maximum)."""
+    drop = PROFILE_DROP / n
+
+    def ok(c: float, x0: np.ndarray):
+        val, x = profile(c, x0)
+        return val - nll_mle <= drop, x
+
+    good_c, good_x = c_mle, np.asarray(start, dtype=np.float64)
+    if c_mle >= DISTANCE_SLOPE_MAX:  # the most likely slope is steeper than the cap already
+        return c_mle, good_x
+    top_ok, top_x = ok(DISTANCE_SLOPE_MAX, good_x)
+    if top_ok:
+        return DISTANCE_SLOPE_MAX, top_x
+    lo = np.log(max(c_mle, 1e-4))
+    if c_mle < 1e-4:
+        fine, x = ok(1e-4, good_x)
+        if not fine:
+            return c_mle, good_x
+        good_c, good_x = 1e-4, x
+    hi = np.log(DISTANCE_SLOPE_MAX)
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        fine, x = ok(float(np.exp(mid)), good_x)
+        if fine:
+            lo, good_c, good_x = mid, float(np.exp(mid)), x
+        else:
+            hi = mid
+    return good_c, good_x
+
+
+__all__ = ["Aleatoric", "BAND68", "BAND95", "DISTANCE_RULES", "StdCalibration", "cautious_distance_slope", "coverage",
+           "estimate_aleatoric", "fit_calibration", "within_bands", "Z68", "Z95"]

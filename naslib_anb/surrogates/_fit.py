@@ -46,6 +46,9 @@ class FitConfig:
     #: plus a size-matched control, whose errors join the std's shape fit (0: none); see
     #: :func:`buffered_splits`
     calibration_buffer_reps: int = 0
+    #: which distance slope of the std to keep (``DISTANCE_RULES``): "cautious", the largest the
+    #: errors support (upper end of its 95 % profile-likelihood interval), or "mle"
+    distance_rule: str = "cautious"
 
     def __post_init__(self) -> None:
         if self.family != DEFAULT_FAMILY:
@@ -76,6 +79,10 @@ class FitConfig:
         reps = self.calibration_buffer_reps
         if isinstance(reps, bool) or not isinstance(reps, (int, np.integer)) or not 0 <= reps <= 100:
             raise ConfigError(f"calibration_buffer_reps must be an int in 0..100, got {reps!r}")
+        from naslib_anb.surrogates._calibration import DISTANCE_RULES
+
+        if self.distance_rule not in DISTANCE_RULES:
+            raise ConfigError(f"distance_rule must be one of {list(DISTANCE_RULES)}, got {self.distance_rule!r}")
         if reps and not self.calibration_folds:
             raise ConfigError(f"calibration_buffer_reps {reps} needs calibration_folds >= 1: the buffered errors "
                               "shape the std, the validation folds set its scale")
@@ -207,7 +214,8 @@ def buffered_splits(records: Sequence[Record], reps: int, seed: int = 0, radii: 
     return [split for arm in arms.values() for split in arm]
 
 
-def calibrate(oos: dict[str, np.ndarray], far: Optional[dict[str, np.ndarray]], aleatoric, transform: str):
+def calibrate(oos: dict[str, np.ndarray], far: Optional[dict[str, np.ndarray]], aleatoric, transform: str,
+              distance_rule: str = "cautious"):
     """The std calibration from validation errors ``oos`` and, when given, buffered errors ``far``:
     the likelihood sees both, the coverage factor ``k`` only the validation errors (test records
     sit as close to the training data as those do)."""
@@ -215,10 +223,11 @@ def calibrate(oos: dict[str, np.ndarray], far: Optional[dict[str, np.ndarray]], 
 
     keys = ("err", "mean", "member_std", "distance")
     if not far:
-        return fit_calibration(*(oos[k] for k in keys), aleatoric, transform=transform)
+        return fit_calibration(*(oos[k] for k in keys), aleatoric, transform=transform, distance_rule=distance_rule)
     pooled = [np.concatenate([oos[k], far[k]]) for k in keys]
     on_validation = np.concatenate([np.ones(len(oos["err"]), bool), np.zeros(len(far["err"]), bool)])
-    return fit_calibration(*pooled, aleatoric, transform=transform, scale_on=on_validation)
+    return fit_calibration(*pooled, aleatoric, transform=transform, scale_on=on_validation,
+                           distance_rule=distance_rule)
 
 
 def buffered_summary(far: dict[str, np.ndarray], reps: int, cal) -> dict:
@@ -299,7 +308,7 @@ def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Option
             shared = ens.shared_by_family()
             oos = out_of_sample(trainval, target, cfg, splits, shared)
             far = out_of_sample(trainval, target, cfg, far_splits, shared) if far_splits else None
-            cal = calibrate(oos, far, aleatoric, ens.transform)
+            cal = calibrate(oos, far, aleatoric, ens.transform, cfg.distance_rule)
             info["calibration"] = cal.to_json()
             info["calibration"]["splits"] = [name for name, _, _ in splits]
             if far is not None:
