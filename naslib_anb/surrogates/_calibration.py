@@ -38,6 +38,13 @@ from naslib_anb.errors import ConfigError, ModelFileError
 Z68, Z95 = 1.0, 1.959964
 #: coverage a calibrated std should give its 68 % and 95 % intervals on held-out data
 BAND68, BAND95 = (0.60, 0.76), (0.90, 0.98)
+#: How the distance slope ``c`` is chosen: the upper end of what the errors support, or the most likely.
+DISTANCE_RULES = ("cautious", "mle")
+#: Largest drop in total log-likelihood a cautious slope may cost: the 95 % likelihood-ratio
+#: interval of one parameter (chi-square, 1 degree of freedom, halved).
+PROFILE_DROP = 1.920729
+#: Cap on the cautious slope (per decision): beyond it ``1 + c*d`` is proportional to ``d``.
+DISTANCE_SLOPE_MAX = 10.0
 
 
 @dataclass(frozen=True)
@@ -315,14 +322,6 @@ def fit_calibration(err: np.ndarray, mean: np.ndarray, member_std: np.ndarray, d
                      "nll": round(nll_best, 6), "distance_rule": distance_rule,
                      "distance_slope_mle": float(c_mle)})
 
-
-#: How the distance slope ``c`` is chosen: the upper end of what the errors support, or the most likely.
-DISTANCE_RULES = ("cautious", "mle")
-#: Largest drop in total log-likelihood a cautious slope may cost: the 95 % likelihood-ratio
-#: interval of one parameter (chi-square, 1 degree of freedom, halved).
-PROFILE_DROP = 1.920729
-#: Cap on the cautious slope (per decision): beyond it ``1 + c*d`` is proportional to ``d``.
-DISTANCE_SLOPE_MAX = 10.0
 
 
 def cautious_distance_slope(profile, start: np.ndarray, c_mle: float, nll_mle: float, n: int,

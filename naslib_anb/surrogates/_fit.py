@@ -11,6 +11,7 @@ import numpy as np
 
 from naslib_anb.data.records import Record
 from naslib_anb.errors import ConfigError, UnknownChoiceError
+from naslib_anb.surrogates._calibration import DISTANCE_RULES
 from naslib_anb.surrogates._data import TRAIN_TIME_OUTLIER_S, records_sha256, usable, xy
 from naslib_anb.surrogates._ensemble import SurrogateEnsemble
 from naslib_anb.surrogates._persist import ModelSet, library_versions
@@ -79,8 +80,6 @@ class FitConfig:
         reps = self.calibration_buffer_reps
         if isinstance(reps, bool) or not isinstance(reps, (int, np.integer)) or not 0 <= reps <= 100:
             raise ConfigError(f"calibration_buffer_reps must be an int in 0..100, got {reps!r}")
-        from naslib_anb.surrogates._calibration import DISTANCE_RULES
-
         if self.distance_rule not in DISTANCE_RULES:
             raise ConfigError(f"distance_rule must be one of {list(DISTANCE_RULES)}, got {self.distance_rule!r}")
         if reps and not self.calibration_folds:
