@@ -447,7 +447,8 @@ def test_cautious_distance_slope_keeps_a_slope_the_errors_show():
     mle = fit_calibration(err, mean, member, d, ale, distance_rule="mle")
     cautious = fit_calibration(err, mean, member, d, ale)
     assert 0.15 < mle.distance_slope < 0.6
-    assert mle.distance_slope <= cautious.distance_slope
+    # a slope the errors pin down leaves little room above it: the cautious one stays near it
+    assert mle.distance_slope < cautious.distance_slope < 1.5 * mle.distance_slope
     with pytest.raises(ConfigError, match="cautious"):
         fit_calibration(err, mean, member, d, ale, distance_rule="steep")
 
