@@ -375,20 +375,28 @@ def test_calibration_finds_a_floor_in_the_fitted_space():
         StdCalibration.from_json({**cal.to_json(), "transform": "cube"})
 
 
+def _accuracy_errors(rng, n: int, distances: tuple[int, int], sigma) -> dict:
+    """Accuracy-like out-of-sample errors, ``N(0, sigma(d))``, at means 40-70 and member stds 0.02-0.1."""
+    mean = rng.uniform(40, 70, n)
+    member = rng.uniform(0.02, 0.1, n)
+    d = rng.integers(*distances, n).astype(float)
+    return {"err": rng.normal(0, sigma(d)), "mean": mean, "member_std": member, "distance": d}
+
+
+def _args(errors: dict) -> tuple:
+    return errors["err"], errors["mean"], errors["member_std"], errors["distance"]
+
+
 def test_buffered_errors_shape_the_std_and_validation_errors_set_its_scale():
     """Errors flat up to 9 decisions and growing beyond: only held-out records further out reveal the growth."""
     from naslib_anb.surrogates._fit import calibrate
 
     rng = np.random.default_rng(3)
 
-    def errors(n, lo, hi):
-        mean = rng.uniform(40, 70, n)
-        member = rng.uniform(0.02, 0.1, n)
-        d = rng.integers(lo, hi, n).astype(float)
-        return {"err": rng.normal(0, 0.3 * (1 + 0.3 * np.maximum(d - 9, 0))), "mean": mean, "member_std": member,
-                "distance": d}
+    def sigma(d):
+        return 0.3 * (1 + 0.3 * np.maximum(d - 9, 0))
 
-    near, far = errors(1500, 4, 10), errors(1500, 10, 13)
+    near, far = _accuracy_errors(rng, 1500, (4, 10), sigma), _accuracy_errors(rng, 1500, (10, 13), sigma)
     ale = Aleatoric("absolute", 0.1)
     alone = calibrate(near, None, ale, "none", distance_rule="mle")
     pooled = calibrate(near, far, ale, "none", distance_rule="mle")
@@ -402,16 +410,11 @@ def test_buffered_errors_shape_the_std_and_validation_errors_set_its_scale():
     c68, c95 = coverage(near["err"], pooled.total(near["mean"], near["member_std"], near["distance"]))
     assert 0.6 <= c68 <= 0.76 and 0.9 <= c95 <= 0.98
     with pytest.raises(ValueError, match="scale_on"):
-        fit_calibration(near["err"], near["mean"], near["member_std"], near["distance"], ale,
-                        scale_on=np.zeros(1500, bool))
+        fit_calibration(*_args(near), ale, scale_on=np.zeros(1500, bool))
 
 
-def _flat_errors(seed: int, n: int = 2000):
-    rng = np.random.default_rng(seed)
-    mean = rng.uniform(40, 70, n)
-    member = rng.uniform(0.02, 0.1, n)
-    d = rng.integers(4, 10, n).astype(float)
-    return rng.normal(0, 0.3, n), mean, member, d
+def _flat_errors(seed: int, n: int = 2000) -> tuple:
+    return _args(_accuracy_errors(np.random.default_rng(seed), n, (4, 10), lambda d: np.full(len(d), 0.3)))
 
 
 def test_cautious_distance_slope_is_the_largest_the_errors_cannot_reject():
@@ -437,12 +440,8 @@ def test_cautious_distance_slope_is_the_largest_the_errors_cannot_reject():
 
 
 def test_cautious_distance_slope_keeps_a_slope_the_errors_show():
-    rng = np.random.default_rng(7)
-    n = 3000
-    mean = rng.uniform(40, 70, n)
-    member = rng.uniform(0.02, 0.1, n)
-    d = rng.integers(2, 12, n).astype(float)
-    err = rng.normal(0, 0.2 * (1 + 0.3 * d))
+    shown = _accuracy_errors(np.random.default_rng(7), 3000, (2, 12), lambda d: 0.2 * (1 + 0.3 * d))
+    err, mean, member, d = _args(shown)
     ale = Aleatoric("absolute", 0.0)
     mle = fit_calibration(err, mean, member, d, ale, distance_rule="mle")
     cautious = fit_calibration(err, mean, member, d, ale)
