@@ -284,8 +284,6 @@ class Arch:
 
     def to_config(self, space: Any = None) -> Any:
         """A ConfigSpace ``Configuration`` of :func:`configuration_space`."""
-        from naslib_anb.space.space import configuration_space
-
         from ConfigSpace import Configuration
 
         cs = space if space is not None else configuration_space()
@@ -332,6 +330,21 @@ class Arch:
     def depth(self) -> int:
         """Number of MBConv layers."""
         return sum(s.l for s in self.stages)
+
+
+def configuration_space(seed: int | None = None) -> Any:
+    """The upstream ConfigSpace: 28 categoricals ``block{i}_{e,k,l,se}``, same choices, order, defaults."""
+    from ConfigSpace import Categorical, ConfigurationSpace
+
+    cs = ConfigurationSpace(seed=seed)
+    hps = []
+    for stage in range(NUM_STAGES):
+        for f in FIELDS:
+            choices = field_choices(stage, f)
+            default = False if f == "se" else choices[0]
+            hps.append(Categorical(f"block{stage}_{f}", list(choices), default=default))
+    cs.add(hps)
+    return cs
 
 
 EFFICIENTNET_B0 = Arch.from_string("e1k3l1s1-e6k3l2s1-e6k5l2s1-e6k3l3s1-e6k5l3s1-e6k5l4s1-e6k3l1s1")

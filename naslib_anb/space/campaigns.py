@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from naslib_anb.errors import UnknownChoiceError
-from naslib_anb.space.space import CARDINALITIES, DECISIONS, SeedLike, make_rng
+from naslib_anb.space.codes import CARDINALITIES, DECISIONS
+from naslib_anb.space.seeding import SeedLike, make_rng
 
 CAMPAIGNS = (1, 2, 3)
 #: records per campaign in the upstream dataset (before de-duplication)

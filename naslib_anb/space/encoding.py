@@ -14,7 +14,7 @@ import numpy as np
 from naslib_anb.errors import UnknownChoiceError
 from naslib_anb.space.arch import NUM_STAGES, Arch
 from naslib_anb.space.cost import arch_cost
-from naslib_anb.space.space import CARDINALITIES, DECISIONS, _indices
+from naslib_anb.space.codes import CARDINALITIES, DECISIONS, _indices
 
 ORDINAL_DIM = len(DECISIONS)
 ONEHOT_DIM = sum(CARDINALITIES)

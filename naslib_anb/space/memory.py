@@ -26,7 +26,6 @@ architectures (no torch at query time).
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -34,18 +33,16 @@ import numpy as np
 
 from naslib_anb.errors import ConfigError
 from naslib_anb.space.arch import (
-    EXPANSIONS,
     HEAD_CHANNELS,
-    KERNELS,
     NUM_CLASSES,
     NUM_STAGES,
-    SE_CHOICES,
     STAGE_IN_CHANNELS,
     STAGE_OUT_CHANNELS,
     STAGE_STRIDES,
     STEM_CHANNELS,
     layer_choices,
 )
+from naslib_anb.space.codes import codes_of, stage_choices, stage_index
 from naslib_anb.space.cost import _layer, _out_size, make_divisible
 
 GIB = 2 ** 30
@@ -111,9 +108,8 @@ def _fixed_bytes(r: TrainingRecipe, h_stem: int, h_last: int) -> int:
     return stem + head + classifier + loss
 
 
-def _stage_choices(stage: int) -> list[tuple[int, int, int, bool]]:
-    """(e, k, l, se) in ordinal order: index = ((ie * 2 + ik) * L + il) * 2 + ise."""
-    return list(itertools.product(EXPANSIONS, KERNELS, layer_choices(stage), SE_CHOICES))
+_stage_choices = stage_choices  # the names this module used to define
+_stage_index = stage_index
 
 
 @lru_cache(maxsize=16)
@@ -139,13 +135,6 @@ def _tables(r: TrainingRecipe) -> tuple[int, np.ndarray, int, np.ndarray]:
     fixed_params = (3 * STEM_CHANNELS * 9 + 2 * STEM_CHANNELS + last * HEAD_CHANNELS + 2 * HEAD_CHANNELS
                     + HEAD_CHANNELS * NUM_CLASSES + NUM_CLASSES)
     return fixed, per_sample, fixed_params, params
-
-
-def _stage_index(codes: np.ndarray) -> np.ndarray:
-    """(n, 7) index into a stage's choice table from (n, 28) ordinal codes."""
-    c = codes.reshape(-1, NUM_STAGES, 4)
-    n_layers = np.asarray([len(layer_choices(i)) for i in range(NUM_STAGES)])
-    return ((c[..., 0] * 2 + c[..., 1]) * n_layers + c[..., 2]) * 2 + c[..., 3]
 
 
 @lru_cache(maxsize=16)
@@ -202,8 +191,6 @@ class TrainMemory:
 
 def train_memory(archs, recipe: TrainingRecipe = P_STAR) -> TrainMemory:
     """Memory to train each architecture with ``recipe`` (architectures or (n, 28) ordinal codes)."""
-    from naslib_anb.space.support import codes_of
-
     idx = _stage_index(codes_of(archs))
     fixed, per_sample, fixed_params, params = _tables(recipe)
     rows = np.arange(NUM_STAGES)

@@ -13,67 +13,20 @@ seconds for 100,000 architectures on one core, tens of microseconds for one.
 from __future__ import annotations
 
 import hashlib
-import itertools
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence, Union
+from typing import Iterable, Union
 
 import numpy as np
 
-from naslib_anb.errors import DataError, InvalidArchitectureError
-from naslib_anb.space.arch import EXPANSIONS, KERNELS, LAYERS_STAGE5, NUM_STAGES, SE_CHOICES, Arch
-from naslib_anb.space.space import CARDINALITIES, DECISIONS
+from naslib_anb.errors import DataError
+from naslib_anb.space.arch import NUM_STAGES, Arch
+from naslib_anb.space.codes import DECISIONS, CodesLike, codes_of, stage_choices, stage_index
 
 #: The shipped codes of every distinct measured architecture (rows sorted, uint8).
 MEASURED_CODES_FILE = Path(__file__).with_name("measured_codes.npz")
 
-_NUM_DECISIONS = len(DECISIONS)
 _BLOCK = 1024  # rows per block: 1024 x 5125 uint8 is 5 MB
-
-
-def _lut(choices) -> np.ndarray:
-    lut = np.full(max(int(c) for c in choices) + 1, -1, dtype=np.int64)
-    for i, c in enumerate(choices):
-        lut[int(c)] = i
-    return lut
-
-
-#: value -> ordinal index for e, k, l, se (every stage shares them; stage 5 merely allows l = 4)
-_VALUE_TO_INDEX = (_lut(EXPANSIONS), _lut(KERNELS), _lut(LAYERS_STAGE5), _lut(SE_CHOICES))
-
-CodesLike = Union[np.ndarray, Sequence[Arch], Iterable[Arch]]
-
-
-def codes_of(archs: CodesLike) -> np.ndarray:
-    """(n, 28) int64 ordinal choice indices of architectures, or a checked copy of a code array."""
-    if isinstance(archs, np.ndarray):
-        codes = np.asarray(archs)
-        if codes.ndim == 1:
-            codes = codes.reshape(1, -1)
-        if codes.ndim != 2 or codes.shape[1] != _NUM_DECISIONS:
-            raise InvalidArchitectureError(
-                f"array of shape {archs.shape}", f"codes must have shape (n, {_NUM_DECISIONS})")
-        if not np.issubdtype(codes.dtype, np.integer):
-            raise InvalidArchitectureError(f"array of dtype {codes.dtype}", "codes must be integers")
-        codes = codes.astype(np.int64)
-        cards = np.asarray(CARDINALITIES)
-        bad = (codes < 0) | (codes >= cards)
-        if bad.any():
-            row, col = map(int, np.argwhere(bad)[0])
-            raise InvalidArchitectureError(
-                codes[row].tolist(),
-                f"decision {col} is {codes[row, col]}; valid: 0..{cards[col] - 1}")
-        return codes
-    if isinstance(archs, (Arch, str)):
-        archs = [archs]
-    items = [a if isinstance(a, Arch) else Arch.parse(a) for a in archs]
-    # values (e, k, l, se) per stage -> ordinal indices through small lookup tables (no per-arch Python)
-    vals = np.fromiter(itertools.chain.from_iterable((s.e, s.k, s.l, s.se) for a in items for s in a.stages),
-                       dtype=np.int64, count=len(items) * _NUM_DECISIONS).reshape(-1, NUM_STAGES, 4)
-    codes = np.empty_like(vals)
-    for f, lut in enumerate(_VALUE_TO_INDEX):
-        codes[..., f] = lut[vals[..., f]]
-    return codes.reshape(-1, _NUM_DECISIONS)
 
 
 @lru_cache(maxsize=1)
@@ -94,13 +47,11 @@ def measured_codes() -> np.ndarray:
 def reference_tables(reference: np.ndarray) -> np.ndarray:
     """(7, 48, m) uint8: decisions in which each choice of stage i differs from stage i of each
     row of ``reference`` ((m, 28) ordinal codes); what :func:`nearest_in` gathers from."""
-    from naslib_anb.space.memory import _stage_choices
-
     ref = codes_of(np.asarray(reference)).astype(np.int64)
     tables = np.zeros((NUM_STAGES, 48, ref.shape[0]), dtype=np.uint8)
     for i in range(NUM_STAGES):
         n_layers = len(DECISIONS[4 * i + 2][2])
-        for j, _ in enumerate(_stage_choices(i)):
+        for j, _ in enumerate(stage_choices(i)):
             e, rest = divmod(j, 2 * n_layers * 2)
             k, rest = divmod(rest, n_layers * 2)
             l, se = divmod(rest, 2)  # noqa: E741
@@ -134,9 +85,7 @@ def nearest_in(archs: CodesLike, tables: np.ndarray, return_index: bool = False)
 
 
 def _nearest(archs: CodesLike, tables: np.ndarray, return_index: bool):
-    from naslib_anb.space.memory import _stage_index
-
-    stage = _stage_index(codes_of(archs))
+    stage = stage_index(codes_of(archs))
     dist = np.empty(stage.shape[0], dtype=np.int64)
     idx = np.empty(stage.shape[0], dtype=np.int64)
     for lo in range(0, stage.shape[0], _BLOCK):
@@ -148,6 +97,20 @@ def _nearest(archs: CodesLike, tables: np.ndarray, return_index: bool):
         idx[lo:lo + _BLOCK] = best
         dist[lo:lo + _BLOCK] = d[np.arange(d.shape[0]), best]
     return (dist, idx) if return_index else dist
+
+
+def count_measured_within(archs: CodesLike, radius: int) -> np.ndarray:
+    """(n,) int64: how many measured architectures lie within ``radius`` decisions of each one."""
+    stage = stage_index(codes_of(archs))
+    tables = _stage_distance_tables()
+    out = np.empty(stage.shape[0], dtype=np.int64)
+    for lo in range(0, stage.shape[0], _BLOCK):
+        block = stage[lo:lo + _BLOCK]
+        d = tables[0, block[:, 0]]
+        for i in range(1, NUM_STAGES):
+            d += tables[i, block[:, i]]
+        out[lo:lo + _BLOCK] = (d <= radius).sum(axis=1)
+    return out
 
 
 def is_measured(archs: CodesLike) -> np.ndarray:
@@ -171,6 +134,6 @@ def write_measured_codes(archs: Iterable[Arch], path: Union[str, Path] = MEASURE
     return codes
 
 
-__all__ = ["MEASURED_CODES_FILE", "codes_of", "measured_codes", "nearest_in", "nearest_measured", "is_measured",
+__all__ = ["MEASURED_CODES_FILE", "codes_of", "count_measured_within", "measured_codes", "nearest_in", "nearest_measured", "is_measured",
            "reference_tables",
            "write_measured_codes"]

@@ -26,9 +26,9 @@ import numpy as np
 
 from naslib_anb.errors import ConfigError
 from naslib_anb.space.arch import Arch
+from naslib_anb.space.codes import CARDINALITIES, arch_to_indices, codes_of
 from naslib_anb.space.memory import GIB, P_STAR, TrainingRecipe, row_terms, train_memory_gib
-from naslib_anb.space.space import CARDINALITIES, arch_to_indices, make_rng
-from naslib_anb.space.support import codes_of
+from naslib_anb.space.seeding import make_rng
 
 #: GiB of :func:`train_memory_gib` up to which an architecture counts as trainable under p*.
 FEASIBLE_MAX_GIB = 21.3
