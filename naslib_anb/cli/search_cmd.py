@@ -14,7 +14,17 @@ _FIELD_OF = {
     "optimizer": "optimizer", "seed": "seed", "budget": "budget", "objective": "objective",
     "device": "device", "metric": "metric", "target": "reward_target", "weight": "reward_weight",
     "weight_miss": "reward_weight_miss", "accuracy": "accuracy", "benchmark": "benchmark",
+    "max_distance": "max_distance",
 }
+
+
+def max_distance_arg(text: str):
+    """``--max-distance``: an int literal becomes an int; anything else is passed on as given, so
+    that SearchConfig refuses it in one line naming the value and the valid range (0..28)."""
+    try:
+        return int(text, 10)
+    except ValueError:
+        return text
 
 
 def add_common_arguments(p: argparse.ArgumentParser, *, single: bool = True) -> None:
@@ -34,6 +44,9 @@ def add_common_arguments(p: argparse.ArgumentParser, *, single: bool = True) -> 
     r.add_argument("--allow-infeasible", action="store_true", dest="allow_infeasible",
                    help="also ask architectures too large to train with the labels' recipe (surrogate "
                         "extrapolation; default: feasible ones only)")
+    r.add_argument("--max-distance", type=max_distance_arg, dest="max_distance", metavar="D",
+                   help="trust region: ask only architectures within D decisions (0..28) of a measured one "
+                        "(default: no limit); see docs/trust_region.md")
     r.add_argument("--benchmark", help="anb (shipped surrogates, default) or toy (analytic smoke test)")
     r.add_argument("--config", type=Path, metavar="FILE", help="YAML of SearchConfig fields used as defaults")
     r.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE",
@@ -147,6 +160,9 @@ def run(args: argparse.Namespace) -> int:
     scope = "feasible only" if cfg.feasible_only else "--allow-infeasible"
     print(f"{summary['infeasible_queries']} infeasible queries ({scope}); best feasible: "
           + (f"{bf['value']:.3f} ({bf['arch']}, {bf['nearest_measured']} decisions from the data)" if bf else "none"))
+    if cfg.max_distance is not None:
+        print(f"trust region: max_distance {cfg.max_distance}; the farthest query was "
+              f"{summary['max_nearest_measured']} decisions from the nearest measured architecture")
     b0 = summary.get("efficientnet_b0")
     if b0:
         print(f"EfficientNet-B0 on this benchmark: {cfg.accuracy} {b0[cfg.accuracy]:.3f}, "

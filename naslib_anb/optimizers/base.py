@@ -24,19 +24,23 @@ Rules that make optimizers reusable (CLI driver, NASLib ``MetaOptimizer`` adapte
 - Feasibility: by default (``feasible_only=True``) every ask is an architecture the recipe
   behind the labels could train (:mod:`naslib_anb.space.trainability`); pass
   ``feasible_only=False`` to search the whole space, surrogate extrapolations included.
+- Trust region: ``max_distance=D`` (default None) keeps every ask within D decisions of a
+  measured architecture (:mod:`naslib_anb.space.trust_region`): RS samples uniformly there,
+  RE samples and mutates there, REINFORCE repairs a policy draw that lands outside.
 - Optimizers know nothing about benchmarks, devices or budgets, and are picklable.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import deque
-from typing import Any, Sequence, Union
+from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
 from naslib_anb.errors import ConfigError
 from naslib_anb.space import Arch
-from naslib_anb.space.space import make_rng
+from naslib_anb.space.seeding import make_rng
+from naslib_anb.space.trust_region import check_max_distance
 
 SeedLike = Union[int, np.random.Generator]
 Value = Union[float, Sequence[float]]
@@ -53,11 +57,12 @@ class Optimizer(ABC):
     #: True when ``tell`` expects a sequence of maximised objectives
     multi_objective: bool = False
 
-    def __init__(self, seed: SeedLike, feasible_only: bool = True):
+    def __init__(self, seed: SeedLike, feasible_only: bool = True, max_distance: Optional[int] = None):
         self.rng: np.random.Generator = make_rng(seed)
         if not isinstance(feasible_only, (bool, np.bool_)):
             raise ConfigError(f"feasible_only must be True or False, got {feasible_only!r}")
         self.feasible_only = bool(feasible_only)
+        self.max_distance: Optional[int] = check_max_distance(max_distance)
         self._pending: deque[Arch] = deque()
         self.n_told = 0
 

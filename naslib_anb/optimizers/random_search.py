@@ -1,22 +1,24 @@
 """Random search: uniform samples over the product space, independent of every told value."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from naslib_anb.optimizers.base import UNBOUNDED, Optimizer, SeedLike
 from naslib_anb.space import Arch, sample
 
 
 class RandomSearch(Optimizer):
-    """Uniform sampling (over the feasible architectures by default). Works for scalar and Pareto objectives alike (tells are ignored)."""
+    """Uniform sampling (over the feasible architectures by default; with ``max_distance``, uniform
+    over the feasible ones within that many decisions of the data). Works for scalar and Pareto objectives alike (tells are ignored)."""
 
     name = "rs"
 
-    def __init__(self, seed: SeedLike, feasible_only: bool = True):
-        super().__init__(seed, feasible_only)
+    def __init__(self, seed: SeedLike, feasible_only: bool = True, max_distance: Optional[int] = None):
+        super().__init__(seed, feasible_only, max_distance)
 
     def _ask(self) -> Arch:
-        return sample(self.rng, feasible_only=self.feasible_only)  # type: ignore[return-value]
+        return sample(self.rng, feasible_only=self.feasible_only,  # type: ignore[return-value]
+                      max_distance=self.max_distance)
 
     def _tell(self, arch: Arch, value: Any) -> None:
         pass

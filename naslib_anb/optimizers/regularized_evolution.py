@@ -7,7 +7,7 @@ randomness comes from the injected Generator.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
@@ -22,14 +22,15 @@ class RegularizedEvolution(Optimizer):
     The first ``population_size`` asks are uniform samples. Afterwards each ask draws
     ``sample_size`` members (with replacement, as upstream, unless ``replace=False``),
     takes the best as parent and returns it with exactly one of the 28 decisions changed.
-    Samples and children are feasible unless ``feasible_only=False``.
+    Samples and children are feasible unless ``feasible_only=False``, and within
+    ``max_distance`` decisions of the data when that is set.
     """
 
     name = "re"
 
     def __init__(self, seed: SeedLike, population_size: int = 20, sample_size: int = 10,
-                 replace: bool = True, feasible_only: bool = True):
-        super().__init__(seed, feasible_only)
+                 replace: bool = True, feasible_only: bool = True, max_distance: Optional[int] = None):
+        super().__init__(seed, feasible_only, max_distance)
         self.population_size = check_positive_int("population_size", population_size, 1)
         self.sample_size = check_positive_int("sample_size", sample_size, 1)
         if not replace and self.sample_size > self.population_size:
@@ -43,13 +44,14 @@ class RegularizedEvolution(Optimizer):
     def _ask(self) -> Arch:
         if self._n_init_asked < self.population_size:
             self._n_init_asked += 1
-            return sample(self.rng, feasible_only=self.feasible_only)  # type: ignore[return-value]
+            return sample(self.rng, feasible_only=self.feasible_only,  # type: ignore[return-value]
+                          max_distance=self.max_distance)
         if not self.population:
             raise ConfigError(f"{self.name}: no evaluated member yet; tell the initial samples first")
         n = len(self.population)
         picks = self.rng.choice(n, size=self.sample_size, replace=self.replace or self.sample_size > n)
         parent = self.population[self._select(np.asarray(picks))][0]
-        return mutate(parent, self.rng, feasible_only=self.feasible_only)
+        return mutate(parent, self.rng, feasible_only=self.feasible_only, max_distance=self.max_distance)
 
     def _tell(self, arch: Arch, value: Any) -> None:
         self.population.append((arch, value))

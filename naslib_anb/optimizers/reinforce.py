@@ -23,6 +23,7 @@ from naslib_anb.optimizers.base import Optimizer, SeedLike, check_positive_float
 from naslib_anb.optimizers.policy import Adam, FactorizedCategoricalPolicy
 from naslib_anb.space import Arch, arch_from_indices, arch_to_indices
 from naslib_anb.space.trainability import feasible_code
+from naslib_anb.space.trust_region import pull_within
 
 DEFAULT_LR = 0.1
 
@@ -34,12 +35,17 @@ class BatchedReinforce(Optimizer):
     advantages)``, one gradient step on a batch of (n, 28) choice indices. With
     ``feasible_only`` an infeasible draw is rejected and drawn again (the policy is then
     sampled restricted to the feasible set; the gradient uses the unrestricted log-probability,
-    as usual for rejection sampling).
+    as usual for rejection sampling). With ``max_distance`` a draw outside the trust region is
+    repaired (:func:`~naslib_anb.space.trust_region.pull_within`: decisions copied from its
+    nearest measured architecture until it is inside) and the repaired architecture is what is
+    asked and what the gradient step sees, as if the policy had drawn it. Rejection alone would
+    stall: a near-uniform policy almost never lands within a few decisions of the data.
     """
 
     def __init__(self, seed: SeedLike, lr: float, batch_size: int = 6,
-                 baseline_decay: float = 0.95, entropy_weight: float = 1e-5, feasible_only: bool = True):
-        super().__init__(seed, feasible_only)
+                 baseline_decay: float = 0.95, entropy_weight: float = 1e-5, feasible_only: bool = True,
+                 max_distance: Optional[int] = None):
+        super().__init__(seed, feasible_only, max_distance)
         self.lr = check_positive_float("lr", lr)
         self.batch_size = check_positive_int("batch_size", batch_size)
         self.baseline_decay = check_positive_float("baseline_decay", baseline_decay, allow_zero=True)
@@ -57,6 +63,8 @@ class BatchedReinforce(Optimizer):
     def _ask(self) -> Arch:
         for _ in range(self.MAX_REJECTIONS):
             idx = self._draw()
+            if self.max_distance is not None:
+                idx = pull_within(idx, self.rng, self.max_distance)
             if not self.feasible_only or feasible_code(idx):
                 return arch_from_indices(idx)
         from naslib_anb.errors import InfeasibleArchitectureError
@@ -99,8 +107,9 @@ class Reinforce(BatchedReinforce):
     name = "reinforce"
 
     def __init__(self, seed: SeedLike, lr: float = DEFAULT_LR, batch_size: int = 6,
-                 baseline_decay: float = 0.95, entropy_weight: float = 1e-5, feasible_only: bool = True):
-        super().__init__(seed, lr, batch_size, baseline_decay, entropy_weight, feasible_only)
+                 baseline_decay: float = 0.95, entropy_weight: float = 1e-5, feasible_only: bool = True,
+                 max_distance: Optional[int] = None):
+        super().__init__(seed, lr, batch_size, baseline_decay, entropy_weight, feasible_only, max_distance)
         self.policy = FactorizedCategoricalPolicy()
         self.adam = Adam(lr=self.lr)
 

@@ -12,6 +12,7 @@ seeded from it), so runs are reproducible and the object pickles.
 """
 from __future__ import annotations
 
+from typing import Optional
 
 import numpy as np
 
@@ -82,13 +83,13 @@ class ReinforceLSTM(BatchedReinforce):
 
     def __init__(self, seed: SeedLike, lr: float = 3.5e-4, batch_size: int = 6, baseline_decay: float = 0.95,
                  entropy_weight: float = 1e-5, embedding_size: int = 32, hidden_size: int = 100,
-                 feasible_only: bool = True):
+                 feasible_only: bool = True, max_distance: Optional[int] = None):
         if torch is None:
             from naslib_anb.errors import ConfigError
 
             raise ConfigError("optimizer 'reinforce-lstm' needs torch: pip install 'naslib_anb[train]' "
                               "(or use 'reinforce', the numpy policy)") from None
-        super().__init__(seed, lr, batch_size, baseline_decay, entropy_weight, feasible_only)
+        super().__init__(seed, lr, batch_size, baseline_decay, entropy_weight, feasible_only, max_distance)
         gen = torch.Generator().manual_seed(int(self.rng.integers(2 ** 62)))
         self.controller = Controller(check_positive_int("embedding_size", embedding_size),
                                      check_positive_int("hidden_size", hidden_size), gen)

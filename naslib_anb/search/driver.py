@@ -13,13 +13,14 @@ from typing import Callable, Optional
 import numpy as np
 
 from naslib_anb.benchmark.base import Benchmark
-from naslib_anb.errors import ConfigError
+from naslib_anb.errors import ANBError, ConfigError
 from naslib_anb.optimizers.base import Optimizer
 from naslib_anb.search.objectives import Objective
 from naslib_anb.search.pareto import IncrementalFront
 from naslib_anb.search.records import QueryRecord, SearchConfig, SearchResult
 from naslib_anb.space.support import nearest_measured
 from naslib_anb.space.trainability import feasible as feasible_archs
+from naslib_anb.space.trust_region import check_max_distance
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +43,26 @@ def get_benchmark(name: str = "anb") -> Benchmark:
     raise UnknownChoiceError(name, ("anb", "toy"), "benchmarks")
 
 
+def _check_region(optimizer: Optimizer, archs: list, near: np.ndarray, max_distance: Optional[int]) -> None:
+    """An optimizer that asks outside the trust region is a bug: stop before querying it."""
+    if max_distance is None or not len(near) or near.max() <= max_distance:
+        return
+    i = int(np.argmax(near))
+    raise ANBError(f"optimizer {optimizer.name!r} asked {archs[i]}, {int(near[i])} decisions from the "
+                   f"nearest measured architecture, outside max_distance={max_distance}")
+
+
 def run_loop(optimizer: Optimizer, benchmark: Benchmark, objective: Objective, budget: int, *,
              batch: bool = True, progress: bool = False, desc: Optional[str] = None,
-             on_record: Optional[Callable[[QueryRecord], None]] = None) -> list[QueryRecord]:
-    """Run ``budget`` queries and return one record per query."""
+             on_record: Optional[Callable[[QueryRecord], None]] = None,
+             max_distance: Optional[int] = None) -> list[QueryRecord]:
+    """Run ``budget`` queries and return one record per query.
+
+    ``max_distance``: the trust region the optimizer was built with; an ask outside it is
+    refused before it is queried (defaults to the optimizer's own ``max_distance``).
+    """
+    max_distance = check_max_distance(
+        max_distance if max_distance is not None else getattr(optimizer, "max_distance", None))
     if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget <= 0:
         raise ConfigError(f"budget must be a positive int, got {budget!r}")
     if getattr(optimizer, "multi_objective", False) != (objective.n_obj > 1):
@@ -66,8 +83,10 @@ def run_loop(optimizer: Optimizer, benchmark: Benchmark, objective: Objective, b
             room = max(1, optimizer.max_pending() - optimizer.n_pending) if batch else 1
             k = int(min(room, budget - len(records), MAX_BATCH))
             archs = [optimizer.ask() for _ in range(k)]
+            near = nearest_measured(archs)
+            _check_region(optimizer, archs, near, max_distance)
             values = benchmark.query_all(archs, targets)  # one parse/encode for every target
-            feasible, near = feasible_archs(archs), nearest_measured(archs)
+            feasible = feasible_archs(archs)
             told = objective(values)
             for i, arch in enumerate(archs):
                 vals = {t: float(values[t][i]) for t in targets}
@@ -112,7 +131,9 @@ def run_search(config: SearchConfig, benchmark: Optional[Benchmark] = None, *,
     objective = config.make_objective()
     opt = config.make_optimizer()
     t0 = time.perf_counter()
+    desc = f"{config.optimizer} seed {config.seed}" + (
+        f" D<={config.max_distance}" if config.max_distance is not None else "")
     records = run_loop(opt, bench, objective, config.budget, batch=config.batch_queries, progress=progress,
-                       desc=f"{config.optimizer} seed {config.seed}")
+                       desc=desc, max_distance=config.max_distance)
     return SearchResult(config=config.resolved(), records=records, elapsed_s=time.perf_counter() - t0,
                         objective_description=objective.describe(), device_target=objective.device_target)

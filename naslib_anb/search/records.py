@@ -29,11 +29,12 @@ def _check_optimizer_kwargs(name: str, factory: Any, kwargs: Any, seed: int) -> 
         return
     if any(p.kind is p.VAR_KEYWORD for p in params.values()):
         return  # a factory that forwards options (checked when the optimizer is built)
-    # feasible_only is the config's own field (--allow-infeasible), checked above; it is no --opt option
-    valid = [n for n, p in params.items()
-             if n not in ("seed", "feasible_only") and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    # feasible_only and max_distance are the config's own fields (--allow-infeasible, --max-distance),
+    # checked above; they are no --opt options
+    valid = [n for n, p in params.items() if n not in ("seed", "feasible_only", "max_distance")
+             and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
     for key in kwargs:
-        if key == "feasible_only":
+        if key in ("feasible_only", "max_distance"):
             continue
         if key == "seed":
             raise ConfigError(f"--opt seed=...: set the seed with --seed; options of optimizer {name!r}: "
@@ -48,6 +49,30 @@ def _check_optimizer_kwargs(name: str, factory: Any, kwargs: Any, seed: int) -> 
         raise
     except (TypeError, ValueError, OverflowError) as exc:
         raise ConfigError(f"--opt for optimizer {name!r}: {exc}") from None
+
+
+def _accepts(factory: Any, name: str) -> bool:
+    import inspect
+
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return False
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def _check_max_distance_field(cfg: "SearchConfig", factory: Any) -> None:
+    """max_distance: None or an int in 0..28, given once, and only to an optimizer that honours it."""
+    from naslib_anb.space.trust_region import check_max_distance
+
+    check_max_distance(cfg.max_distance)
+    given = cfg.optimizer_kwargs.get("max_distance", cfg.max_distance)
+    if given != cfg.max_distance:
+        raise ConfigError("max_distance is given twice with different values (the config field and "
+                          "optimizer_kwargs); set the config field (--max-distance) only")
+    if cfg.max_distance is not None and not _accepts(factory, "max_distance"):
+        raise ConfigError(f"optimizer {cfg.optimizer!r} takes no max_distance, so --max-distance "
+                          f"{cfg.max_distance} cannot be honoured")
 
 
 @dataclass(frozen=True)
@@ -67,6 +92,7 @@ class SearchConfig:
     benchmark: str = "anb"                   # anb (shipped surrogates) | toy (analytic, for smoke tests)
     batch_queries: bool = True               # evaluate independent asks together (same trajectory)
     feasible_only: bool = True               # ask only architectures the labels' recipe could train
+    max_distance: Optional[int] = None       # ask only within this many decisions of the data (trust region)
     optimizer_kwargs: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -90,6 +116,7 @@ class SearchConfig:
         if self.optimizer_kwargs.get("feasible_only", self.feasible_only) != self.feasible_only:
             raise ConfigError("feasible_only is given twice with different values (the config field and "
                               "optimizer_kwargs); set the config field (--allow-infeasible) only")
+        _check_max_distance_field(self, cls)
         if self.metric is not None and self.device is None:
             raise ConfigError(f"--metric {self.metric} needs --device")
         _check_optimizer_kwargs(self.optimizer, cls, self.optimizer_kwargs, self.seed)
@@ -117,7 +144,7 @@ class SearchConfig:
                               self.reward_weight, self.reward_weight_miss, self.accuracy)
 
     def make_optimizer(self):
-        """The optimizer, told ``feasible_only`` when its factory takes that argument."""
+        """The optimizer, told ``feasible_only`` (and ``max_distance``) when its factory takes them."""
         import inspect
 
         from naslib_anb.optimizers import get_optimizer, get_optimizer_class
@@ -129,6 +156,8 @@ class SearchConfig:
             params = {}
         if "feasible_only" in params or any(p.kind is p.VAR_KEYWORD for p in params.values()):
             kw["feasible_only"] = self.feasible_only
+        if self.max_distance is not None:
+            kw["max_distance"] = self.max_distance
         return get_optimizer(self.optimizer, seed=self.seed, **kw)
 
     def resolved(self) -> "SearchConfig":
@@ -227,5 +256,7 @@ class SearchResult:
             "best_feasible": self.best_feasible(),
             "infeasible_queries": sum(not r.feasible for r in self.records),
             "unique_archs": len({r.arch for r in self.records}),
+            "max_distance": self.config.max_distance,  # the trust region asked for (None: none)
+            "max_nearest_measured": max(r.nearest_measured for r in self.records),  # the farthest query
         }
         return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in out.items()}
