@@ -135,6 +135,20 @@ class Benchmark(ABC):
             return (float(mean[0]), float(sd[0])) if std else float(mean[0])
         return (mean, sd) if std else mean
 
+    def measured(self, archs: Union[ArchLike, Iterable[ArchLike]], target: Optional[str] = None, *,
+                 device: Optional[str] = None, metric: Optional[str] = None):
+        """The dataset's value of one target where an architecture was measured, NaN elsewhere.
+
+        Returns a :class:`~naslib_anb.benchmark.measured.Measured` with (n,) arrays, one entry
+        per architecture (also for one): ``values`` (mean over its records; NaN if not measured)
+        and ``counts`` (records averaged: 0, 1, or 2 for the dataset's 13 duplicate pairs).
+        Works offline (the values ship with the package) and whatever benchmark answers ``query``.
+        """
+        from naslib_anb.benchmark.measured import measured
+
+        items, _ = as_archs(archs)
+        return measured(items, resolve_target(target, device, metric).name)
+
     def nearest_measured(self, archs: Union[ArchLike, Iterable[ArchLike]]):
         """Hamming distance (decisions, 0..28) to the nearest measured architecture.
 

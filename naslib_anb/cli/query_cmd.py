@@ -2,7 +2,9 @@
 
 Besides the predictions, every architecture's analytic size (``params_m``, ``macs_m``), the
 memory that training it with the labels' recipe needs (``train_memory_gib``), whether that
-fits (``feasible``) and its distance to the data (``nearest_measured``, in decisions).
+fits (``feasible``) and its distance to the data (``nearest_measured``, in decisions). Where the
+dataset measured the architecture, its measured value (``<target>_measured``, the mean over its
+records, and ``<target>_measured_n``, how many) is shown beside the prediction; null elsewhere.
 """
 from __future__ import annotations
 
@@ -60,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         names = list(bench.targets)
     res = bench.query_all(archs, names, std=True)
     where = bench.support(archs)
+    truth = {n: bench.measured(archs, n) for n in names}
     rows = []
     for i, a in enumerate(archs):
         row = {"arch": str(a)}
@@ -68,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
             row[n] = float(mean[i])
             if args.std:
                 row[f"{n}_std"] = float(sd[i])
+            count = int(truth[n].counts[i])
+            row[f"{n}_measured"] = float(truth[n].values[i]) if count else None
+            row[f"{n}_measured_n"] = count
         row["params_m"] = float(where["params_m"][i])
         row["macs_m"] = float(where["macs_m"][i])
         row["train_memory_gib"] = round(float(where["train_memory_gib"][i]), 4)
@@ -84,7 +90,10 @@ def run(args: argparse.Namespace) -> int:
         print(row["arch"])
         for n in names:
             extra = f" +- {row[n + '_std']:.4g}" if args.std else ""
-            print(f"  {n:18s} {row[n]:12.4f}{extra} {TARGETS[n].unit}")
+            k = row[f"{n}_measured_n"]
+            seen = (f"; measured {row[n + '_measured']:.4f} " + ("(1 record)" if k == 1 else f"(mean of {k} records)")
+                    if k else "")
+            print(f"  {n:18s} {row[n]:12.4f}{extra} {TARGETS[n].unit}{seen}")
         print(f"  params {row['params_m']:.3f} M, MACs {row['macs_m']:.1f} M; training needs "
               f"{row['train_memory_gib']:.2f} GiB ({'feasible' if row['feasible'] else 'NOT trainable'} "
               f"with the labels' recipe); {row['nearest_measured']} decisions from the nearest measured "
