@@ -61,7 +61,10 @@ class Reinforce(MetaOptimizer):
         if unknown:
             raise ConfigError(f"unknown search.reinforce keys {unknown}; valid: {list(REINFORCE_KEYS)}")
         self.seed = _config_seed(config)
-        self.core = get_optimizer("reinforce", seed=self.seed, **opts)
+        from naslib_anb.space.trust_region import check_max_distance
+
+        limit = check_max_distance(config.search.get("max_distance", None), "search.max_distance")
+        self.core = get_optimizer("reinforce", seed=self.seed, max_distance=limit, **opts)
         self.history = torch.nn.ModuleList()
         self.last = None
         self.search_space = None

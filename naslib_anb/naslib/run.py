@@ -238,16 +238,17 @@ def run_search(config: Any, dataset_api: Optional[dict] = None, *, report_incumb
     from naslib.search_spaces.core.query_metrics import Metric
 
     from naslib_anb.naslib.registration import register
-    from naslib_anb.naslib.space import ANBSearchSpace
+    from naslib_anb.naslib.space import ANBSearchSpace, set_max_distance
 
     register()
     config.search.seed = int(config.seed)
+    space = set_max_distance(ANBSearchSpace(), config)  # search.max_distance: the trust region
     config.save = str(config.get("save", None) or nas_save_dir(config))
     os.makedirs(os.path.join(config.save, "search"), exist_ok=True)  # Trainer's checkpointer needs it
     nutils.set_seed(int(config.seed))
     api = dataset_api if dataset_api is not None else dataset_api_from_config(config)
     optimizer = make_optimizer(config)
-    optimizer.adapt_search_space(ANBSearchSpace(), dataset_api=api)
+    optimizer.adapt_search_space(space, dataset_api=api)
     trainer = Trainer(optimizer, config, lightweight_output=lightweight_output)
     t0 = time.perf_counter()
     trainer.search(resume_from="", report_incumbent=report_incumbent)

@@ -83,6 +83,16 @@ def _twice_differentiable_gates(model: Any) -> None:
                 setattr(module, child_name, _ClampHardSigmoid())
 
 
+def set_max_distance(space: "ANBSearchSpace", config: Any) -> "ANBSearchSpace":
+    """Give ``space`` the config's ``search.max_distance`` (absent or null: no trust region)."""
+    from naslib_anb.space.trust_region import check_max_distance
+
+    search = config.get("search", None) if hasattr(config, "get") else getattr(config, "search", None)
+    value = search.get("max_distance", None) if search is not None and hasattr(search, "get") else None
+    space.max_distance = check_max_distance(value, "search.max_distance")
+    return space
+
+
 class ANBSearchSpace(Graph):
     """Accel-NASBench's ImageNet MnasNet space (about 1.04e11 architectures) for NASLib."""
 
@@ -91,6 +101,9 @@ class ANBSearchSpace(Graph):
     #: sample, mutate and neighbours stay among the architectures the labels' recipe could
     #: train (naslib_anb.space.trainability); set False on an instance or the class to opt out
     feasible_only = True
+    #: trust region: sample, mutate and neighbours stay within this many decisions of a measured
+    #: architecture (None: anywhere); set from ``search.max_distance`` by :func:`set_max_distance`
+    max_distance = None
     #: ImageNet-1k classes (NASLib's zero-cost predictors read ``graph.num_classes``)
     num_classes = 1000
 
@@ -135,7 +148,7 @@ class ANBSearchSpace(Graph):
         if load_labeled:
             self.load_labeled_architecture(dataset_api=dataset_api)
             return
-        self.set_spec(sample(_global_rng(), feasible_only=self.feasible_only))
+        self.set_spec(sample(_global_rng(), feasible_only=self.feasible_only, max_distance=self.max_distance))
 
     def load_labeled_architecture(self, dataset_api: Any = None) -> None:
         """One of the truly measured architectures; its queries answer from the measurements."""
@@ -146,16 +159,18 @@ class ANBSearchSpace(Graph):
 
     def mutate(self, parent: Any, dataset_api: Any = None, mutation_rate: int = 1) -> None:
         """Fill ``self`` with ``parent`` changed in exactly one of the 28 decisions."""
-        self.set_spec(mutate(spec_to_arch(_to_spec(parent)), _global_rng(), feasible_only=self.feasible_only))
+        self.set_spec(mutate(spec_to_arch(_to_spec(parent)), _global_rng(), feasible_only=self.feasible_only,
+                             max_distance=self.max_distance))
 
     def get_nbhd(self, dataset_api: Any = None) -> list:
         """The (feasible) one-decision neighbours, shuffled, as ``nn.Module`` wrappers with ``.arch``."""
-        nbrs = neighbours(self.arch, feasible_only=self.feasible_only)
+        nbrs = neighbours(self.arch, feasible_only=self.feasible_only, max_distance=self.max_distance)
         order = _global_rng().permutation(len(nbrs))
         out = []
         for i in order:
             n = ANBSearchSpace()
             n.spec = nbrs[int(i)].to_tuple()
+            n.feasible_only, n.max_distance = self.feasible_only, self.max_distance  # neighbours keep the limits
             m = torch.nn.Module()
             m.arch = n
             out.append(m)
