@@ -313,3 +313,14 @@ def test_search_configs_take_max_distance(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("optimizer: rs\nmax_distance: -2\n")
     assert _cli("search", "--config", bad, "--out", tmp_path / "o2") == 2
+
+
+def test_shipped_trust_region_config_loads():
+    """configs/search/re_accuracy_trust_region.yaml is a SearchConfig with max_distance 5."""
+    from pathlib import Path
+
+    from naslib_anb.io import read_yaml_mapping
+
+    path = Path(__file__).resolve().parents[1] / "configs" / "search" / "re_accuracy_trust_region.yaml"
+    cfg = SearchConfig.from_dict(read_yaml_mapping(path, "--config"))
+    assert cfg.max_distance == 5 and cfg.make_optimizer().max_distance == 5
