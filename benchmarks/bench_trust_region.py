@@ -137,8 +137,8 @@ def print_tables(results: dict[str, Any], budget: int, seeds: list[int]) -> None
         o = a["optimum"]
         print(f"| {d} | {cells} | {' > '.join(a['ranking'])} | {o['val_top1']:.2f} | {o['macs_m']:.0f} | "
               f"{o['nearest_measured']} | {fmt(o['measured'])} |")
-    print(f"\nval_top1 vs A100 throughput: best accuracy (%) at throughput >= T (rs-pareto + re-pareto, "
-          f"all queries of all seeds); hypervolume = mean final normalised HV per run")
+    print("\nval_top1 vs A100 throughput: best accuracy (%) at throughput >= T (rs-pareto + re-pareto, "
+          "all queries of all seeds); hypervolume = mean final normalised HV per run")
     print("| D | " + " | ".join(f">= {t:,} img/s" for t in THROUGHPUTS) + " | HV rs | HV re |")
     print("|---|" + "---|" * (len(THROUGHPUTS) + 2))
     for d, r in results["distances"].items():

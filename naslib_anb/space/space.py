@@ -11,7 +11,8 @@ from typing import Any, Iterator, Optional, Sequence
 import numpy as np
 
 from naslib_anb.errors import ConfigError, InfeasibleArchitectureError
-from naslib_anb.space.arch import FIELDS, NUM_STAGES, Arch, Stage, configuration_space, field_choices
+from naslib_anb.space.arch import configuration_space  # noqa: F401  (re-exported: its home before)
+from naslib_anb.space.arch import FIELDS, NUM_STAGES, Arch, Stage, field_choices
 from naslib_anb.space.codes import (  # noqa: F401  (re-exported: their home before the codes module)
     CARDINALITIES,
     DECISIONS,
