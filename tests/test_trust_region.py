@@ -291,12 +291,27 @@ def test_cli_bad_max_distance_exit_2_one_line(tmp_path, capsys, cmd, bad):
     assert not (tmp_path / "o").exists()
 
 
-def test_cli_compare_max_distance_recorded(tmp_path):
+def test_cli_search_max_distance_5_on_shipped_surrogates(tmp_path):
+    """Acceptance: on the real benchmark, --max-distance 5 neither queries nor returns anything farther."""
+    import pandas as pd
+
+    out = tmp_path / "anb"
+    assert _cli("search", "--optimizer", "re", "--budget", 300, "--max-distance", 5, "--out", out,
+                "--no-plots", "--no-progress") == 0
+    assert pd.read_csv(out / "queries.csv")["nearest_measured"].max() <= 5
+    assert pd.read_csv(out / "pareto.csv")["nearest_measured"].max() <= 5
+    summary = json.loads((out / "summary.json").read_text())
+    assert nearest_measured([summary["best_arch"]])[0] <= 5
+    assert summary["best_feasible"]["nearest_measured"] <= 5
+
+
+def test_cli_compare_max_distance_recorded(tmp_path, capsys):
     out = tmp_path / "cmp"
     assert _cli("compare", "--optimizers", "rs", "re", "--seeds", "0-1", "--budget", 60, "--max-distance", 5,
                 "--benchmark", "toy", "--jobs", 1, "--out", out, "--no-plots", "--no-progress") == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["config"]["max_distance"] == 5
+    assert "within max_distance 5" in capsys.readouterr().out
     import pandas as pd
 
     for f in (out / "runs").glob("*.csv"):

@@ -145,4 +145,7 @@ def format_summary(summary: dict[str, Any]) -> str:
                         else f"{'-':>30}" for k in keys)
         lines.append(f"{o:<12}{cells}{e['mean_elapsed_s']:>8.2f}")
     lines.append(f"{len(summary['seeds'])} seeds, wall {summary['wall_s']:.1f} s")
+    limit = summary.get("config", {}).get("max_distance")
+    if limit is not None:
+        lines.append(f"trust region: every query within max_distance {limit} decisions of the measured data")
     return "\n".join(lines)
