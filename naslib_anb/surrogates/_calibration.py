@@ -49,24 +49,35 @@ DISTANCE_SLOPE_MAX = 10.0
 
 @dataclass(frozen=True)
 class Aleatoric:
-    """Label noise of one target: ``absolute`` (in the target's unit), ``relative`` (of the mean)
-    or ``time_per_image`` (ms per image, for throughput in img/s: std ``value * mean^2 / 1000``)."""
+    """Label noise of one target: ``absolute`` (in the target's unit), ``relative`` (of the mean),
+    ``time_per_image`` (ms per image, for throughput in img/s: std ``value * mean^2 / 1000``) or
+    ``relative_table`` (a share of the mean that depends on the mean: ``levels`` at ``knots``,
+    interpolated in log mean and constant beyond the ends; ``value`` is the overall median)."""
 
     kind: str
     value: float
     source: str = ""
+    knots: tuple[float, ...] = ()  # relative_table: means, increasing
+    levels: tuple[float, ...] = ()  # relative_table: std / mean at each knot
 
-    KINDS = ("absolute", "relative", "time_per_image")
+    KINDS = ("absolute", "relative", "time_per_image", "relative_table")
 
     @classmethod
     def from_json(cls, d: Mapping) -> "Aleatoric":
         try:
-            ale = cls(str(d["kind"]), float(d["value"]), str(d.get("source", "")))
+            ale = cls(str(d["kind"]), float(d["value"]), str(d.get("source", "")),
+                      tuple(float(v) for v in d.get("knots", ())), tuple(float(v) for v in d.get("levels", ())))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"malformed aleatoric entry in manifest: {exc}") from None
         if ale.kind not in cls.KINDS or not np.isfinite(ale.value) or ale.value < 0:
             raise ModelFileError(f"malformed aleatoric entry in manifest: {dict(d)!r} "
                                  f"(kind must be one of {list(cls.KINDS)}, value finite and >= 0)")
+        knots, levels = np.asarray(ale.knots), np.asarray(ale.levels)
+        table_ok = (len(knots) >= 1 and len(knots) == len(levels) and np.all(np.isfinite(knots)) and np.all(knots > 0)
+                    and np.all(np.diff(knots) > 0) and np.all(np.isfinite(levels)) and np.all(levels >= 0))
+        if (ale.kind == "relative_table") != table_ok or (ale.kind != "relative_table" and len(knots) + len(levels)):
+            raise ModelFileError(f"malformed aleatoric entry in manifest: {dict(d)!r} (kind 'relative_table' needs "
+                                 "knots > 0 increasing and as many levels >= 0; other kinds take neither)")
         return ale
 
     def std(self, mean: np.ndarray) -> np.ndarray:
@@ -75,6 +86,9 @@ class Aleatoric:
         mean = np.abs(np.asarray(mean, dtype=np.float64))
         if self.kind == "time_per_image":
             return self.value * mean ** 2 / 1000.0
+        if self.kind == "relative_table":
+            log_mean = np.log(np.maximum(mean, np.finfo(np.float64).tiny))
+            return mean * np.interp(log_mean, np.log(self.knots), self.levels)
         return self.value * mean
 
 
@@ -163,7 +177,8 @@ def estimate_aleatoric(records, target: str) -> Aleatoric:
 
     Accuracy: training-seed noise, pooling the duplicate architectures' variance (half the
     mean squared difference of a pair) with the reference seed-to-seed std of top-1. Devices:
-    the median measured std relative to the mean; devices without std fields (the FPGAs): the
+    the measured std relative to the mean, as a table over the mean (:func:`relative_noise_table`);
+    devices without std fields (the FPGAs): the
     duplicates, relative or, for throughput, in time per image where their likelihood says so.
     """
     from naslib_anb.surrogates._data import usable
@@ -181,14 +196,14 @@ def estimate_aleatoric(records, target: str) -> Aleatoric:
             src = f"{len(pairs)} duplicate pairs"
         return Aleatoric("absolute", round(float(np.sqrt(var)), 5), src)
     recs = usable(records, target)[0]
-    rel = []
+    rel, means = [], []
     for r in recs:
         m = r.perf.get(target) if hasattr(r, "perf") else None
         if m is not None and m.std is not None and m.mean:
             rel.append(m.std / abs(m.mean))
+            means.append(abs(m.mean))
     if rel:
-        return Aleatoric("relative", round(float(np.median(rel)), 6),
-                         f"median measured std / mean over {len(rel)} records")
+        return relative_noise_table(np.asarray(means, dtype=np.float64), np.asarray(rel, dtype=np.float64))
     if target == "train_time":
         # the repeated architectures were trained far apart in time (result_0-13 vs result_443-455)
         # and differ by about 15 % RMS, several times the surrogate's own validation error: node and
@@ -197,6 +212,33 @@ def estimate_aleatoric(records, target: str) -> Aleatoric:
     if len(pairs):
         return _duplicate_noise(pairs, per_image=target.startswith("throughput_"))
     return Aleatoric("absolute", 0.0, "no repeated measurement")
+
+
+#: Equal-count bins of the measured means over which the relative noise table is taken, and the
+#: fewest records a bin may hold (fewer records: fewer bins; one bin is the flat relative noise).
+NOISE_TABLE_BINS = 10
+NOISE_TABLE_MIN_RECORDS = 50
+
+
+def relative_noise_table(mean: np.ndarray, rel: np.ndarray) -> Aleatoric:
+    """Measured noise (std / mean per record) as a share of the mean that depends on the mean.
+
+    Why a table: a TPU's repeated measurements spread 0.4 % for slow networks and 4-5 % for
+    the fastest (the host cannot feed it fast enough), so one median share puts too little
+    noise under the fast networks and too much under the slow ones. Each of up to
+    :data:`NOISE_TABLE_BINS` equal-count bins of the means gives a knot (its median mean) and a
+    level (the root mean square of its shares: the std whose variance is the bin's mean variance).
+    """
+    order = np.argsort(mean, kind="stable")
+    n_bins = int(max(1, min(NOISE_TABLE_BINS, len(mean) // NOISE_TABLE_MIN_RECORDS)))
+    bins = np.array_split(order, n_bins)
+    knots = tuple(round(float(np.median(mean[b])), 6) for b in bins)
+    levels = tuple(round(float(np.sqrt(np.mean(rel[b] ** 2))), 6) for b in bins)
+    if len(set(knots)) < len(knots):  # tied means (a constant device): one level
+        knots, levels = knots[:1], (round(float(np.sqrt(np.mean(rel ** 2))), 6),)
+    src = (f"measured std / mean over {len(rel)} records (median {np.median(rel):.6f}), root mean square "
+           f"in {len(knots)} equal-count bins of the mean")
+    return Aleatoric("relative_table", round(float(np.median(rel)), 6), src, knots, levels)
 
 
 def _duplicate_noise(pairs: np.ndarray, per_image: bool) -> Aleatoric:
@@ -365,4 +407,4 @@ def cautious_distance_slope(profile, start: np.ndarray, c_mle: float, nll_mle: f
 
 
 __all__ = ["Aleatoric", "BAND68", "BAND95", "DISTANCE_RULES", "StdCalibration", "cautious_distance_slope", "coverage",
-           "estimate_aleatoric", "fit_calibration", "within_bands", "Z68", "Z95"]
+           "estimate_aleatoric", "fit_calibration", "relative_noise_table", "within_bands", "Z68", "Z95"]
