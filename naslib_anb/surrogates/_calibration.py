@@ -38,6 +38,20 @@ from naslib_anb.errors import ConfigError, ModelFileError
 Z68, Z95 = 1.0, 1.959964
 #: coverage a calibrated std should give its 68 % and 95 % intervals on held-out data
 BAND68, BAND95 = (0.60, 0.76), (0.90, 0.98)
+#: The fastest share of held-out records (by measured value) whose coverage must hold too, and
+#: the least coverage its 68 % and 95 % intervals may give: an average over all records can
+#: hide a std that is too small where the device is fastest and the noise largest.
+FAST_SHARE = 1 / 3
+FAST_MIN68, FAST_MIN95 = 0.60, 0.90
+#: Which end of a device target's values is fast: ``"high"`` (throughput) or ``"low"`` (latency).
+FAST_ENDS = ("high", "low")
+#: Which floors the epistemic std may have: ``"floors"`` (``a, b, e, f``) or ``"power"``, which adds
+#: ``h * |m / m_ref|^p`` with the power ``p`` fitted too (within POWER_RANGE).
+STD_SHAPES = ("floors", "power")
+#: What the coverage factor ``k`` answers for: "all" held-out errors in their bands, or
+#: "fastest": that and the fastest third at FAST_MIN68 / FAST_MIN95 or more (device targets).
+SCALE_RULES = ("all", "fastest")
+POWER_RANGE = (-2.0, 8.0)
 #: How the distance slope ``c`` is chosen: the upper end of what the errors support, or the most likely.
 DISTANCE_RULES = ("cautious", "mle")
 #: Largest drop in total log-likelihood a cautious slope may cost: the 95 % likelihood-ratio
@@ -93,11 +107,15 @@ class Aleatoric:
 
 
 def _epistemic_unscaled(a: float, b: float, c: float, e: float, f: float, member_std: np.ndarray,
-                        mean: np.ndarray, slope, distance: np.ndarray) -> np.ndarray:
-    """The epistemic std before the coverage factor ``k``; ``slope`` is ``g(mean)``, or None when ``f`` is 0."""
+                        mean: np.ndarray, slope, distance: np.ndarray, h: float = 0.0, p: float = 0.0,
+                        ref: float = 1.0) -> np.ndarray:
+    """The epistemic std before the coverage factor ``k``; ``slope`` is ``g(mean)``, or None when ``f`` is 0;
+    ``h * |mean / ref|^p`` is the power floor (none when ``h`` is 0)."""
     var = (a * member_std) ** 2 + (b * mean) ** 2 + e ** 2
     if slope is not None:
         var = var + (f * slope) ** 2
+    if h:
+        var = var + (h * np.abs(mean / ref) ** p) ** 2
     return np.sqrt(var) * (1.0 + c * distance)
 
 
@@ -114,6 +132,9 @@ class StdCalibration:
     absolute_floor: float = 0.0  # e (model sets calibrated before it existed have none)
     transformed_floor: float = 0.0  # f, in the units of the fitted space of ``transform``
     transform: str = "none"
+    power_floor: float = 0.0  # h, in the target's unit at the value ``power_ref``
+    power: float = 0.0  # p: the power floor is h * |m / power_ref|^p
+    power_ref: float = 1.0
 
     def epistemic(self, mean: np.ndarray, member_std: np.ndarray, distance: np.ndarray) -> np.ndarray:
         mean = np.asarray(mean, dtype=np.float64)
@@ -124,7 +145,8 @@ class StdCalibration:
             slope = transform_slope(self.transform, mean)
         return self.scale * _epistemic_unscaled(
             self.member_scale, self.relative_floor, self.distance_slope, self.absolute_floor, self.transformed_floor,
-            np.asarray(member_std, dtype=np.float64), mean, slope, np.asarray(distance, dtype=np.float64))
+            np.asarray(member_std, dtype=np.float64), mean, slope, np.asarray(distance, dtype=np.float64),
+            self.power_floor, self.power, self.power_ref)
 
     def total(self, mean: np.ndarray, member_std: np.ndarray, distance: np.ndarray) -> np.ndarray:
         return np.hypot(self.aleatoric.std(mean), self.epistemic(mean, member_std, distance))
@@ -140,7 +162,8 @@ class StdCalibration:
         try:
             cal = cls(float(d["member_scale"]), float(d["relative_floor"]), float(d["distance_slope"]),
                       float(d["scale"]), ale, dict(d.get("validation") or {}), float(d.get("absolute_floor", 0.0)),
-                      float(d.get("transformed_floor", 0.0)), str(d.get("transform", "none")))
+                      float(d.get("transformed_floor", 0.0)), str(d.get("transform", "none")),
+                      float(d.get("power_floor", 0.0)), float(d.get("power", 0.0)), float(d.get("power_ref", 1.0)))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"malformed std calibration in manifest: {exc}") from None
         from naslib_anb.errors import UnknownChoiceError
@@ -151,9 +174,12 @@ class StdCalibration:
         except UnknownChoiceError as exc:
             raise ModelFileError(f"malformed std calibration in manifest: {exc}") from None
         coef = (cal.member_scale, cal.relative_floor, cal.distance_slope, cal.scale, cal.absolute_floor,
-                cal.transformed_floor)
+                cal.transformed_floor, cal.power_floor)
         if not all(np.isfinite(v) and v >= 0 for v in coef):
             raise ModelFileError(f"malformed std calibration in manifest: coefficients {coef} must be finite and >= 0")
+        if not (POWER_RANGE[0] <= cal.power <= POWER_RANGE[1] and np.isfinite(cal.power_ref) and cal.power_ref > 0):
+            raise ModelFileError(f"malformed std calibration in manifest: power {cal.power} must lie in {POWER_RANGE} "
+                                 f"and power_ref {cal.power_ref} be finite and > 0")
         return cal
 
 
@@ -269,6 +295,14 @@ def coverage(err: np.ndarray, sigma: np.ndarray) -> tuple[float, float]:
     return float(np.mean(r <= Z68)), float(np.mean(r <= Z95))
 
 
+def fastest(values: np.ndarray, higher_is_faster: bool = True, share: float = FAST_SHARE) -> np.ndarray:
+    """Mask of the fastest ``share`` of ``values`` (measured throughput: the highest; latency: the lowest)."""
+    values = np.asarray(values, dtype=np.float64)
+    if higher_is_faster:
+        return values >= np.quantile(values, 1.0 - share)
+    return values <= np.quantile(values, share)
+
+
 def _band_margin(c68: float, c95: float) -> float:
     """How far inside both coverage bands (negative: outside one)."""
     return min(c68 - BAND68[0], BAND68[1] - c68, c95 - BAND95[0], BAND95[1] - c95)
@@ -279,91 +313,154 @@ def within_bands(c68: float, c95: float) -> bool:
     return _band_margin(c68, c95) >= 0
 
 
+class _ErrorLikelihood:
+    """Mean Gaussian negative log-likelihood of errors under the std's coefficients.
+
+    ``theta`` holds ``log a, log b, log c, log e, log f`` in units where each term starts near
+    the error scale, and with the power shape also ``log h`` and ``p`` (the power, as is)."""
+
+    def __init__(self, err, mean, member_std, distance, slope, ale_std, with_power: bool):
+        self.err, self.mean, self.s, self.d, self.g, self.ale = err, mean, member_std, distance, slope, ale_std
+        self.with_power = with_power
+        rms = max(float(np.sqrt(np.mean(err ** 2))), 1e-12)
+        self.ref = max(float(np.median(np.abs(mean))), 1e-12)  # m_ref of the power floor
+        self.refs = np.asarray([rms / max(float(np.median(member_std)), 1e-12), rms / self.ref, 1.0, rms,
+                                rms / max(float(np.median(slope)), 1e-12)] + ([rms] if with_power else []))
+
+    def unpack(self, theta) -> dict:
+        """The coefficients of ``theta``: a, b, c, e, f and h, p."""
+        theta = np.asarray(theta, dtype=np.float64)
+        n = len(self.refs)
+        coef = dict(zip("abcefh", (float(v) for v in np.exp(theta[:n]) * self.refs)))
+        coef.setdefault("h", 0.0)
+        coef["p"] = float(theta[n]) if self.with_power else 0.0
+        return coef
+
+    def nll(self, theta) -> float:
+        q = self.unpack(theta)
+        if not POWER_RANGE[0] <= q["p"] <= POWER_RANGE[1]:
+            return np.inf
+        epi = _epistemic_unscaled(q["a"], q["b"], q["c"], q["e"], q["f"], self.s, self.mean, self.g, self.d,
+                                  q["h"], q["p"], self.ref)
+        var = np.maximum(self.ale ** 2 + epi ** 2, 1e-300)
+        return float(np.mean(0.5 * np.log(var) + 0.5 * self.err ** 2 / var))
+
+    def starts(self) -> list[list[float]]:
+        """Starts led by each kind of floor (a term at exp(-8) of the error scale is none to speak of)."""
+        floors = [[0.0, -1.0, -3.0, -8.0, -8.0], [-1.0, 0.0, -1.0, -8.0, -8.0], [-2.0, -2.0, 0.0, -8.0, -8.0],
+                  [0.0, -8.0, -3.0, -1.0, -8.0], [-1.0, -8.0, -1.0, -8.0, -0.5], [-3.0, -8.0, -2.0, -8.0, 0.0],
+                  [-2.0, -2.0, 0.0, -1.0, -1.0]]
+        if not self.with_power:
+            return floors
+        led = [[-3.0, -8.0, -1.0, -8.0, -8.0, 0.0, p] for p in (0.0, 1.0, 2.0, 3.0, 4.0, 6.0)]
+        return [x + [-8.0, 1.0] for x in floors] + led
+
+    def fit(self):
+        """The most likely ``theta`` over all starts (scipy's result)."""
+        from scipy.optimize import minimize
+
+        best = None
+        for start in self.starts():
+            res = minimize(self.nll, np.asarray(start), method="Nelder-Mead",
+                           options={"xatol": 1e-4, "fatol": 1e-7, "maxiter": 8000})
+            if best is None or res.fun < best.fun:
+                best = res
+        return best
+
+
 def fit_calibration(err: np.ndarray, mean: np.ndarray, member_std: np.ndarray, distance: np.ndarray,
-                    aleatoric: Aleatoric, transform: str = "none",
-                    scale_on: Optional[np.ndarray] = None, distance_rule: str = "cautious") -> StdCalibration:
-    """Fit ``a, b, e, f, c`` by Gaussian likelihood, then ``k`` for coverage, on validation errors.
+                    aleatoric: Aleatoric, transform: str = "none", scale_on: Optional[np.ndarray] = None,
+                    distance_rule: str = "cautious", std_shape: str = "floors",
+                    fast_end: Optional[str] = None) -> StdCalibration:
+    """Fit ``a, b, e, f, c`` (and ``h, p``) by Gaussian likelihood, then ``k`` for coverage, on validation errors.
 
     ``scale_on`` (a mask) restricts ``k`` and the reported coverage to some of the errors: the
     likelihood may see errors further from the data than test records are, but the coverage
     belongs where they are. ``distance_rule`` (:data:`DISTANCE_RULES`) says which distance
     slope ``c`` to keep: ``"cautious"`` the largest the errors support (see
-    :func:`cautious_distance_slope`), ``"mle"`` the most likely."""
-    from scipy.optimize import minimize
-
+    :func:`cautious_distance_slope`), ``"mle"`` the most likely. ``std_shape``
+    (:data:`STD_SHAPES`): ``"power"`` adds the power floor ``h * |m / m_ref|^p``, whose power
+    the errors choose (``m_ref``: the errors' median prediction). ``fast_end`` (:data:`FAST_ENDS`;
+    ``"high"`` for throughput, ``"low"`` for latency) makes ``k`` also keep the coverage of the
+    fastest third of the ``scale_on`` errors (by measured value, ``mean + err``) above
+    FAST_MIN68 / FAST_MIN95: see :func:`_scale_score`."""
     from naslib_anb.surrogates._transforms import transform_slope
 
     if distance_rule not in DISTANCE_RULES:
         raise ConfigError(f"distance_rule must be one of {list(DISTANCE_RULES)}, got {distance_rule!r}")
+    if std_shape not in STD_SHAPES:
+        raise ConfigError(f"std_shape must be one of {list(STD_SHAPES)}, got {std_shape!r}")
+    if fast_end is not None and fast_end not in FAST_ENDS:
+        raise ConfigError(f"fast_end must be None or one of {list(FAST_ENDS)}, got {fast_end!r}")
     err = np.asarray(err, dtype=np.float64)
     mean = np.asarray(mean, dtype=np.float64)
     s = np.asarray(member_std, dtype=np.float64)
     d = np.asarray(distance, dtype=np.float64)
-    g = transform_slope(transform, mean)
-    ale = aleatoric.std(mean)
-    rms = max(float(np.sqrt(np.mean(err ** 2))), 1e-12)
-    # parameters on a log scale, in units where each term starts near the error scale
-    refs = np.asarray([rms / max(float(np.median(s)), 1e-12), rms / max(float(np.median(np.abs(mean))), 1e-12),
-                       1.0, rms, rms / max(float(np.median(g)), 1e-12)])
-
-    def unpack(theta):
-        return tuple(float(v) for v in np.exp(theta) * refs)  # a, b, c, e, f
-
-    def nll(theta):
-        epi = _epistemic_unscaled(*unpack(theta), s, mean, g, d)
-        var = np.maximum(ale ** 2 + epi ** 2, 1e-300)
-        return float(np.mean(0.5 * np.log(var) + 0.5 * err ** 2 / var))
-
-    # starts led by each kind of floor (a term at exp(-8) of the error scale is none to speak of)
-    starts = [[0.0, -1.0, -3.0, -8.0, -8.0], [-1.0, 0.0, -1.0, -8.0, -8.0], [-2.0, -2.0, 0.0, -8.0, -8.0],
-              [0.0, -8.0, -3.0, -1.0, -8.0], [-1.0, -8.0, -1.0, -8.0, -0.5], [-3.0, -8.0, -2.0, -8.0, 0.0],
-              [-2.0, -2.0, 0.0, -1.0, -1.0]]
-    best = None
-    for start in starts:
-        res = minimize(nll, np.asarray(start), method="Nelder-Mead",
-                       options={"xatol": 1e-4, "fatol": 1e-7, "maxiter": 8000})
-        if best is None or res.fun < best.fun:
-            best = res
-    a, b, c, e, f = unpack(best.x)
-    c_mle, nll_best = c, float(best.fun)
+    lik = _ErrorLikelihood(err, mean, s, d, transform_slope(transform, mean), aleatoric.std(mean),
+                           std_shape == "power")
+    best = lik.fit()
+    theta, nll_best = best.x, float(best.fun)
+    c_mle = lik.unpack(theta)["c"]
     if distance_rule == "cautious":
-        def profile(c_fixed: float, start: np.ndarray):
-            """The likelihood's best a, b, e, f with the distance slope held at ``c_fixed``."""
-            def nll_c(rest):
-                if np.max(rest) > 50.0:  # a coefficient e^50 times the error scale: none the errors support
-                    return np.inf
-                return nll(np.insert(rest, 2, np.log(c_fixed)))  # the unit of c is 1
-
-            runs = [minimize(nll_c, x0, method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-8, "maxiter": 8000})
-                    for x0 in (start, np.delete(best.x, 2))]  # the last slope's and the most likely coefficients
-            res = min(runs, key=lambda r: r.fun)
-            return res.fun, res.x
-
-        c, rest = cautious_distance_slope(profile, np.delete(best.x, 2), c_mle, nll_best, len(err))
-        theta = np.insert(rest, 2, np.log(c))
-        a, b, c, e, f = unpack(theta)
-        nll_best = float(nll(theta))
+        theta = _cautious_theta(lik, theta, c_mle, nll_best)
+        nll_best = lik.nll(theta)
+    q = lik.unpack(theta)
 
     def calib(k: float, validation=None) -> StdCalibration:
-        return StdCalibration(a, b, c, k, aleatoric, validation, absolute_floor=e, transformed_floor=f,
-                              transform=transform)
+        return StdCalibration(q["a"], q["b"], q["c"], k, aleatoric, validation, absolute_floor=q["e"],
+                              transformed_floor=q["f"], transform=transform, power_floor=q["h"], power=q["p"],
+                              power_ref=lik.ref if q["h"] else 1.0)
 
     on = np.ones(len(err), dtype=bool) if scale_on is None else np.asarray(scale_on, dtype=bool)
     if on.shape != err.shape or not on.any():
         raise ValueError(f"scale_on must be a non-empty mask of shape {err.shape}, "
                          f"got {on.shape} with {int(on.sum())} set")
 
-    def score(k):  # deepest inside both bands; nearest to nominal among equals
-        c68, c95 = coverage(err[on], calib(k).total(mean[on], s[on], d[on]))
-        return (round(_band_margin(c68, c95), 4), -((c68 - 0.6827) ** 2 + (c95 - 0.95) ** 2))
-
+    fast = None if fast_end is None else fastest(mean[on] + err[on], higher_is_faster=fast_end == "high")
     grid = np.exp(np.linspace(np.log(0.5), np.log(2.0), 161))
-    k = float(max(grid, key=score))
-    c68, c95 = coverage(err[on], calib(k).total(mean[on], s[on], d[on]))
-    return calib(k, {"n": int(on.sum()), "coverage_68": round(c68, 4), "coverage_95": round(c95, 4),
-                     "nll": round(nll_best, 6), "distance_rule": distance_rule,
-                     "distance_slope_mle": float(c_mle)})
+    k = float(max(grid, key=lambda k: _scale_score(err[on], calib(k).total(mean[on], s[on], d[on]), fast)))
+    sigma = calib(k).total(mean[on], s[on], d[on])
+    c68, c95 = coverage(err[on], sigma)
+    validation = {"n": int(on.sum()), "coverage_68": round(c68, 4), "coverage_95": round(c95, 4),
+                  "nll": round(nll_best, 6), "distance_rule": distance_rule, "distance_slope_mle": float(c_mle),
+                  "std_shape": std_shape}
+    if fast is not None:
+        f68, f95 = coverage(err[on][fast], sigma[fast])
+        validation.update(fast_end=fast_end, fast_n=int(fast.sum()), fast_coverage_68=round(f68, 4),
+                          fast_coverage_95=round(f95, 4))
+    return calib(k, validation)
 
+
+def _scale_score(err: np.ndarray, sigma: np.ndarray, fast: Optional[np.ndarray]) -> tuple[float, float]:
+    """How good a coverage factor is: deepest inside both bands (and, with ``fast``, that far above
+    the fastest third's minimums too, so one margin is the least of all four); nearest to nominal
+    among equals."""
+    c68, c95 = coverage(err, sigma)
+    margin = _band_margin(c68, c95)
+    if fast is not None:
+        f68, f95 = coverage(err[fast], sigma[fast])
+        margin = min(margin, f68 - FAST_MIN68, f95 - FAST_MIN95)
+    return round(margin, 4), -((c68 - 0.6827) ** 2 + (c95 - 0.95) ** 2)
+
+
+def _cautious_theta(lik: _ErrorLikelihood, best: np.ndarray, c_mle: float, nll_best: float) -> np.ndarray:
+    """``theta`` with the cautious distance slope and the other coefficients refitted for it."""
+    from scipy.optimize import minimize
+
+    def profile(c_fixed: float, start: np.ndarray):
+        """The likelihood's best other coefficients with the distance slope held at ``c_fixed``."""
+        def nll_c(rest):
+            if np.max(rest) > 50.0:  # a coefficient e^50 times the error scale: none the errors support
+                return np.inf
+            return lik.nll(np.insert(rest, 2, np.log(c_fixed)))  # the unit of c is 1
+
+        runs = [minimize(nll_c, x0, method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-8, "maxiter": 8000})
+                for x0 in (start, np.delete(best, 2))]  # the last slope's and the most likely coefficients
+        res = min(runs, key=lambda r: r.fun)
+        return res.fun, res.x
+
+    c, rest = cautious_distance_slope(profile, np.delete(best, 2), c_mle, nll_best, len(lik.err))
+    return np.insert(rest, 2, np.log(c))
 
 
 def cautious_distance_slope(profile, start: np.ndarray, c_mle: float, nll_mle: float, n: int,
@@ -406,5 +503,6 @@ def cautious_distance_slope(profile, start: np.ndarray, c_mle: float, nll_mle: f
     return good_c, good_x
 
 
-__all__ = ["Aleatoric", "BAND68", "BAND95", "DISTANCE_RULES", "StdCalibration", "cautious_distance_slope", "coverage",
-           "estimate_aleatoric", "fit_calibration", "relative_noise_table", "within_bands", "Z68", "Z95"]
+__all__ = ["Aleatoric", "BAND68", "BAND95", "DISTANCE_RULES", "FAST_ENDS", "FAST_MIN68", "FAST_MIN95", "FAST_SHARE", "StdCalibration",
+           "cautious_distance_slope", "coverage", "estimate_aleatoric", "fastest", "fit_calibration",
+           "relative_noise_table", "SCALE_RULES", "STD_SHAPES", "within_bands", "Z68", "Z95"]
