@@ -235,6 +235,15 @@ def _duplicate_noise(pairs: np.ndarray, per_image: bool) -> Aleatoric:
     time per image (std growing with the throughput squared: jitter in the time around each
     image) is the alternative, and the Gaussian likelihood of the pair differences picks one.
     """
+    fits = _duplicate_fits(pairs, per_image)
+    kind = max(fits, key=lambda k: fits[k][1])
+    ale = fits[kind][0]
+    src = ale.source if len(fits) == 1 else ale.source[:-1] + f"; {kind} kept)"
+    return Aleatoric(kind, ale.value, src)
+
+
+def _duplicate_fits(pairs: np.ndarray, per_image: bool) -> dict[str, tuple[Aleatoric, float]]:
+    """Each noise shape the pairs may have, its value by maximum likelihood and that log-likelihood."""
     from scipy.stats import norm
 
     diff, mean = pairs[:, 0] - pairs[:, 1], pairs.mean(axis=1)
@@ -242,12 +251,43 @@ def _duplicate_noise(pairs: np.ndarray, per_image: bool) -> Aleatoric:
     for kind in ("relative", "time_per_image") if per_image else ("relative",):
         unit = Aleatoric(kind, 1.0).std(mean)  # diff ~ N(0, 2 (value * unit)^2), value by maximum likelihood
         value = float(np.sqrt(np.mean((diff / unit) ** 2) / 2))
-        fits[kind] = (value, float(norm.logpdf(diff, scale=np.sqrt(2.0) * value * unit).sum()))
-    kind = max(fits, key=lambda k: fits[k][1])
+        fits[kind] = (round(value, 6), float(norm.logpdf(diff, scale=np.sqrt(2.0) * value * unit).sum()))
     src = f"{len(pairs)} duplicate pairs"
     if len(fits) > 1:
-        src += " (log-likelihood " + ", ".join(f"{k} {fits[k][1]:.2f}" for k in fits) + f"; {kind} kept)"
-    return Aleatoric(kind, round(float(fits[kind][0]), 6), src)
+        src += " (log-likelihood " + ", ".join(f"{k} {fits[k][1]:.2f}" for k in fits) + ")"
+    return {k: (Aleatoric(k, v, src), ll) for k, (v, ll) in fits.items()}
+
+
+def noise_candidates(records, target: str) -> list[tuple[Aleatoric, float]]:
+    """The label-noise shapes to try for ``target``, each with the log-likelihood its evidence gives.
+
+    A throughput without std fields (the FPGAs) has two, relative and fixed in time per image,
+    each with the log-likelihood of its duplicate pairs: ten pairs barely tell them apart, so the
+    held-out errors join the choice (:func:`choose_noise`). Every other target has the one
+    :func:`estimate_aleatoric` gives (log-likelihood 0)."""
+    ale = estimate_aleatoric(records, target)
+    pairs = np.asarray(_duplicate_pairs(records, target), dtype=np.float64).reshape(-1, 2)
+    if target.startswith("throughput_") and ale.source.startswith(f"{len(pairs)} duplicate pairs (log-likelihood"):
+        return list(_duplicate_fits(pairs, per_image=True).values())
+    return [(ale, 0.0)]
+
+
+def choose_noise(fits: list[tuple[Aleatoric, float, "StdCalibration", int]]) -> tuple[Aleatoric, StdCalibration]:
+    """The noise shape, and its calibration, whose evidence is the most likely: the log-likelihood
+    of its duplicate pairs plus that of the held-out errors under its calibration (``fits``:
+    (noise, pair log-likelihood, calibration, number of held-out errors) each). With one shape, it."""
+    def total(f):
+        return f[1] - f[2].validation["nll_mle"] * f[3]
+
+    best = max(fits, key=total)
+    if len(fits) == 1:
+        return best[0], best[2]
+    src = best[0].source[:-1] + "; with the held-out errors " + ", ".join(
+        f"{f[0].kind} {total(f):.2f}" for f in fits) + f"; {best[0].kind} kept)"
+    ale = Aleatoric(best[0].kind, best[0].value, src)
+    from dataclasses import replace
+
+    return ale, replace(best[2], aleatoric=ale)
 
 
 def coverage(err: np.ndarray, sigma: np.ndarray) -> tuple[float, float]:
@@ -313,7 +353,8 @@ class _ErrorLikelihood:
                   [-2.0, -2.0, 0.0, -1.0, -1.0]]
         if not self.with_power:
             return floors
-        led = [[-3.0, -8.0, -1.0, -8.0, -8.0, 0.0, p] for p in (0.0, 1.0, 2.0, 3.0, 4.0, 6.0)]
+        # led by the power floor, with a small and a steep distance slope (steep: std about proportional to d)
+        led = [[-3.0, -8.0, lc, -8.0, -8.0, 0.0 - lc, p] for lc in (-1.0, 2.0) for p in (0.0, 1.0, 2.0, 3.0, 4.0, 6.0)]
         return [x + [-8.0, 1.0] for x in floors] + led
 
     def fit(self):
@@ -361,10 +402,12 @@ def fit_calibration(err: np.ndarray, mean: np.ndarray, member_std: np.ndarray, d
                            std_shape == "power")
     best = lik.fit()
     theta, nll_best = best.x, float(best.fun)
+    nll_mle = nll_best  # the best the likelihood reaches, whatever the slope (the cautious search may beat it)
     c_mle = lik.unpack(theta)["c"]
     if distance_rule == "cautious":
         theta = _cautious_theta(lik, theta, c_mle, nll_best)
         nll_best = lik.nll(theta)
+        nll_mle = min(nll_mle, nll_best)
     q = lik.unpack(theta)
 
     def calib(k: float, validation=None) -> StdCalibration:
@@ -383,8 +426,8 @@ def fit_calibration(err: np.ndarray, mean: np.ndarray, member_std: np.ndarray, d
     sigma = calib(k).total(mean[on], s[on], d[on])
     c68, c95 = coverage(err[on], sigma)
     validation = {"n": int(on.sum()), "coverage_68": round(c68, 4), "coverage_95": round(c95, 4),
-                  "nll": round(nll_best, 6), "distance_rule": distance_rule, "distance_slope_mle": float(c_mle),
-                  "std_shape": std_shape}
+                  "nll": round(nll_best, 6), "nll_mle": round(nll_mle, 6), "distance_rule": distance_rule,
+                  "distance_slope_mle": float(c_mle), "std_shape": std_shape}
     if fast is not None:
         f68, f95 = coverage(err[on][fast], sigma[fast])
         validation.update(fast_end=fast_end, fast_n=int(fast.sum()), fast_coverage_68=round(f68, 4),
@@ -465,6 +508,7 @@ def cautious_distance_slope(profile, start: np.ndarray, c_mle: float, nll_mle: f
     return good_c, good_x
 
 
-__all__ = ["Aleatoric", "BAND68", "BAND95", "DISTANCE_RULES", "FAST_AIM68", "FAST_AIM95", "FAST_ENDS", "FAST_MIN68", "FAST_MIN95", "FAST_SHARE", "StdCalibration",
-           "cautious_distance_slope", "coverage", "estimate_aleatoric", "fastest", "fit_calibration",
-           "SCALE_RULES", "STD_SHAPES", "within_bands", "Z68", "Z95"]
+__all__ = ["Aleatoric", "BAND68", "BAND95", "DISTANCE_RULES", "FAST_AIM68", "FAST_AIM95", "FAST_ENDS", "FAST_MIN68",
+           "FAST_MIN95", "FAST_SHARE", "SCALE_RULES", "STD_SHAPES", "StdCalibration", "cautious_distance_slope",
+           "choose_noise", "coverage", "estimate_aleatoric", "fastest", "fit_calibration", "noise_candidates",
+           "within_bands", "Z68", "Z95"]

@@ -242,6 +242,18 @@ def calibrate(oos: dict[str, np.ndarray], far: Optional[dict[str, np.ndarray]], 
                            distance_rule=distance_rule, std_shape=std_shape, fast_end=fast_end)
 
 
+def calibrate_noise(candidates, oos: dict[str, np.ndarray], far: Optional[dict[str, np.ndarray]], transform: str,
+                    cfg: FitConfig, target: str):
+    """(noise, calibration) of ``target``: calibrated under each candidate noise shape
+    (``noise_candidates``), the most likely kept (``choose_noise``)."""
+    from naslib_anb.surrogates._calibration import choose_noise
+
+    fast_end = fast_end_of(target) if cfg.std_scale == "fastest" else None
+    n = len(oos["err"]) + (len(far["err"]) if far else 0)
+    return choose_noise([(ale, ll, calibrate(oos, far, ale, transform, cfg.distance_rule, cfg.std_shape, fast_end), n)
+                         for ale, ll in candidates])
+
+
 def fast_end_of(target: str) -> Optional[str]:
     """Which end of ``target``'s values is fast (``FAST_ENDS``), or None for a target with no speed."""
     return {"throughput": "high", "latency": "low"}.get(get_target(target).metric)
@@ -294,7 +306,7 @@ def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Option
     (default: ``trainval``; pass the records of repeated architectures too, never test ones).
     """
     from naslib_anb.space.support import codes_of
-    from naslib_anb.surrogates._calibration import estimate_aleatoric
+    from naslib_anb.surrogates._calibration import estimate_aleatoric, noise_candidates
 
     ensembles, entries = {}, {}
     fingerprint = _fingerprint(cfg, trainval, split_info)
@@ -317,20 +329,21 @@ def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Option
         ens, info = fit_ensemble(trainval, target, cfg)
         _, dropped = usable(trainval, target)
         info["dropped_records"] = dropped
-        aleatoric = estimate_aleatoric(list(noise_records if noise_records is not None else trainval), target)
-        info["aleatoric"] = asdict(aleatoric)
+        noise_recs = list(noise_records if noise_records is not None else trainval)
+        aleatoric = estimate_aleatoric(noise_recs, target)
+        info["aleatoric"] = asdict(aleatoric)  # the noise the duplicates alone support, unless calibrated below
         if splits:
             # GP hyperparameters are the shipped ensemble's (a marginal-likelihood search per split
             # would triple the fit time for a handful of kernel constants)
             shared = ens.shared_by_family()
             oos = out_of_sample(trainval, target, cfg, splits, shared)
             far = out_of_sample(trainval, target, cfg, far_splits, shared) if far_splits else None
-            cal = calibrate(oos, far, aleatoric, ens.transform, cfg.distance_rule, cfg.std_shape,
-                            fast_end_of(target) if cfg.std_scale == "fastest" else None)
+            aleatoric, cal = calibrate_noise(noise_candidates(noise_recs, target), oos, far, ens.transform, cfg, target)
             info["calibration"] = cal.to_json()
             info["calibration"]["splits"] = [name for name, _, _ in splits]
             if far is not None:
                 info["calibration"]["buffered"] = buffered_summary(far, cfg.calibration_buffer_reps, cal)
+        info["aleatoric"] = asdict(aleatoric)  # the same noise the calibration adds
         if done is not None:
             done.save(target, ens, info)
         ensembles[target] = ens
@@ -404,5 +417,5 @@ class _ResumeDir:
         atomic_write_json(self.root / target / "entry.json", entry)  # last: its presence marks the target done
 
 
-__all__ = ["BUFFER_HELD_OUT", "BUFFER_RADII", "FitConfig", "buffered_splits", "calibrate", "fast_end_of",
+__all__ = ["BUFFER_HELD_OUT", "BUFFER_RADII", "FitConfig", "buffered_splits", "calibrate", "calibrate_noise", "fast_end_of",
            "fit_ensemble", "fit_model_set", "member_folds", "out_of_sample", "preset_params", "validation_splits"]
