@@ -15,10 +15,15 @@ Prints, per target:
   and its ceiling: the same with the distance slope ``c`` taken to infinity (epistemic std
   proportional to the distance times its other terms), the most any slope can give, and
   the same Spearman for the std in the space the model is fitted in (std divided by the
-  transform's slope ``g``: ms per image for throughput), where the errors are about equal
-  in size whatever the value.
+  transform's slope ``g``: ms per image for throughput), and the mean Spearman within tenths
+  of the samples by predicted value ("at equal value"): whether the std grows away from the
+  data among samples predicted about equally fast, whatever it does across values.
 
-    python benchmarks/bench_honesty.py [--samples 100000] [--pairs 100000] [--spearman-samples 20000] [--json]
+With ``--shape``, also per throughput target and sixth of the test split by measured value:
+the RMS relative error, the median predictive std relative to the prediction, and the RMS of
+error / std (about 1 in every sixth where the std has the errors' shape).
+
+    python benchmarks/bench_honesty.py [--samples 100000] [--pairs 100000] [--spearman-samples 20000] [--shape] [--json]
 """
 from __future__ import annotations
 
@@ -106,8 +111,42 @@ def measure(samples: int = 100_000, pairs: int = 100_000, spearman_samples: int 
             row["spearman_ceiling"] = float(spearmanr(steep.total(*ens.predict_codes(sp_codes), sp_train_dist), dist)[0])
             slope = transform_slope(cal.transform, sp_std[t][0])
             row["spearman_fitted_space"] = float(spearmanr(s / slope, dist)[0])
+        row["spearman_at_equal_value"] = spearman_at_equal_value(s, dist, sp_std[t][0])
         out[t] = row
     return out
+
+
+def error_shape(data=None, model_dir=None, parts: int = 6) -> dict:
+    """Per throughput target and equal-count part of the test split by measured value: median
+    value, RMS relative error, median std / prediction and RMS error / std."""
+    import numpy as np
+
+    from naslib_anb.benchmark import load_benchmark
+    from naslib_anb.data import load_dataset
+    from naslib_anb.surrogates._data import usable
+    from naslib_anb.targets import TARGETS
+
+    bench = load_benchmark(model_dir=model_dir)
+    test = list(load_dataset(data).default_split().test)
+    out = {}
+    for t in (t for t in bench.targets if TARGETS[t].metric == "throughput"):
+        recs, _ = usable(test, t)
+        y = np.asarray([r.value(t) for r in recs])
+        mean, sd = bench.query([r.arch for r in recs], t, std=True)
+        rel, z = (y - mean) / mean, (y - mean) / sd
+        out[t] = [{"value": float(np.median(y[g])), "rms_relative_error": float(np.sqrt(np.mean(rel[g] ** 2))),
+                   "median_relative_std": float(np.median((sd / mean)[g])), "rms_z": float(np.sqrt(np.mean(z[g] ** 2)))}
+                  for g in np.array_split(np.argsort(y, kind="stable"), parts)]
+    return out
+
+
+def spearman_at_equal_value(std, dist, value, groups: int = 10) -> float:
+    """Mean Spearman of ``std`` with ``dist`` within equal-count groups of ``value``."""
+    import numpy as np
+    from scipy.stats import spearmanr
+
+    order = np.argsort(value, kind="stable")
+    return float(np.mean([spearmanr(std[g], dist[g])[0] for g in np.array_split(order, groups)]))
 
 
 def main(argv=None) -> int:
@@ -118,14 +157,16 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--data", default=None)
     ap.add_argument("--models", default=None, help="model directory (default: shipped)")
+    ap.add_argument("--shape", action="store_true", help="also the error and std shape per sixth of the test split")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     res = measure(args.samples, args.pairs, args.spearman_samples, args.seed, args.data, args.models)
+    shape = error_shape(args.data, args.models) if args.shape else None
     if args.json:
-        print(json.dumps(res, indent=2))
+        print(json.dumps(res if shape is None else {"bars": res, "shape": shape}, indent=2))
         return 0
     print(f"{'target':18s} {'max/meas':>8s} {'min/meas':>8s} {'monotone':>8s} {'cov68':>6s} {'cov95':>6s} "
-          f"{'fast68':>6s} {'fast95':>6s} {'rho(std,d)':>10s} {'ceiling':>7s} {'fitted':>6s}  bars met")
+          f"{'fast68':>6s} {'fast95':>6s} {'rho(std,d)':>10s} {'ceiling':>7s} {'fitted':>6s} {'eq.value':>8s}  bars met")
     for t, r in res.items():
         mono = f"{100 * r['monotone_share']:.2f}%" if "monotone_share" in r else "-"
         met = all(v for k, v in r.items() if k.endswith("_met") or k == "in_range")
@@ -133,8 +174,15 @@ def main(argv=None) -> int:
                 else f"{'-':>6s} {'-':>6s}")
         print(f"{t:18s} {r['max_over_measured_max']:8.3f} {r['min_over_measured_min']:8.3f} {mono:>8s} "
               f"{100 * r['coverage_68']:5.1f}% {100 * r['coverage_95']:5.1f}% {fast} {r['spearman_std_distance']:10.3f} "
-              f"{r.get('spearman_ceiling', float('nan')):7.3f} {r.get('spearman_fitted_space', float('nan')):6.3f}  "
+              f"{r.get('spearman_ceiling', float('nan')):7.3f} {r.get('spearman_fitted_space', float('nan')):6.3f} "
+              f"{r['spearman_at_equal_value']:8.3f}  "
               f"{'yes' if met else 'NO'}")
+    if shape is not None:
+        print(f"\n{'target':18s} {'sixth':>5s} {'median':>8s} {'rms rel err':>11s} {'std/pred':>8s} {'rms z':>6s}")
+        for t, rows in shape.items():
+            for i, r in enumerate(rows, 1):
+                print(f"{t:18s} {i:5d} {r['value']:8.0f} {100 * r['rms_relative_error']:10.2f}% "
+                      f"{100 * r['median_relative_std']:7.2f}% {r['rms_z']:6.2f}")
     return 0
 
 

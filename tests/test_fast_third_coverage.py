@@ -131,3 +131,31 @@ def test_fit_config_takes_the_shape_and_scale_rules():
     with pytest.raises(ConfigError, match="'fastest'"):
         FitConfig(std_scale="slowest")
     assert [fast_end_of(t) for t in ("throughput_a100", "latency_vck190", "val_top1")] == ["high", "low", None]
+
+
+def test_choose_noise_adds_the_held_out_evidence_to_the_pairs():
+    from dataclasses import replace
+
+    from naslib_anb.surrogates._calibration import choose_noise
+
+    base = StdCalibration(1.0, 0.0, 0.0, 1.0, Aleatoric("relative", 0.0))
+    rel = Aleatoric("relative", 0.01, "10 duplicate pairs (log-likelihood relative -31.00, time_per_image -30.00)")
+    tpi = Aleatoric("time_per_image", 0.01, rel.source)
+    fits = [(rel, -31.0, replace(base, aleatoric=rel, validation={"nll_mle": 1.90}), 100),
+            (tpi, -30.0, replace(base, aleatoric=tpi, validation={"nll_mle": 2.00}), 100)]
+    ale, cal = choose_noise(fits)  # the pairs favour time per image by 1, the held-out errors relative by 10
+    assert ale.kind == "relative" and cal.aleatoric == ale
+    assert ale.source.endswith("with the held-out errors relative -221.00, time_per_image -230.00; relative kept)")
+    assert choose_noise(fits[1:]) == (tpi, fits[1][2])  # one shape: nothing to choose
+
+
+def test_noise_candidates_are_both_shapes_only_for_a_throughput_without_std_fields(dataset):
+    from naslib_anb.surrogates._calibration import noise_candidates
+
+    records = list(dataset)  # the repeated architectures are outside the split
+    fpga = noise_candidates(records, "throughput_zcu102")
+    assert sorted(a.kind for a, _ in fpga) == ["relative", "time_per_image"]
+    assert all(ll < 0 for _, ll in fpga)
+    for t in ("throughput_a100", "latency_zcu102", "val_top1"):
+        (only, ll), = noise_candidates(records, t)
+        assert ll == 0.0

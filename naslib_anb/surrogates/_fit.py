@@ -417,5 +417,5 @@ class _ResumeDir:
         atomic_write_json(self.root / target / "entry.json", entry)  # last: its presence marks the target done
 
 
-__all__ = ["BUFFER_HELD_OUT", "BUFFER_RADII", "FitConfig", "buffered_splits", "calibrate", "calibrate_noise", "fast_end_of",
-           "fit_ensemble", "fit_model_set", "member_folds", "out_of_sample", "preset_params", "validation_splits"]
+__all__ = ["BUFFER_HELD_OUT", "BUFFER_RADII", "FitConfig", "buffered_splits", "calibrate", "calibrate_noise",
+           "fast_end_of", "fit_ensemble", "fit_model_set", "member_folds", "out_of_sample", "preset_params", "validation_splits"]
