@@ -46,14 +46,12 @@ def measure(samples: int = 100_000, pairs: int = 100_000, spearman_samples: int 
             data=None, model_dir=None) -> dict:
     import numpy as np
     from scipy.stats import spearmanr
+    from tqdm import tqdm
 
     from naslib_anb.benchmark import load_benchmark
     from naslib_anb.data import load_dataset
     from naslib_anb.space import sample
     from naslib_anb.space.support import nearest_measured
-    from tqdm import tqdm
-
-    from naslib_anb.surrogates._calibration import coverage, fastest
     from naslib_anb.surrogates._data import usable
     from naslib_anb.surrogates._encoding import stage_codes
     from naslib_anb.surrogates._monotone import bigger_neighbours, faster_share
@@ -92,16 +90,7 @@ def measure(samples: int = 100_000, pairs: int = 100_000, spearman_samples: int 
             row["monotone_met"] = bool(row["monotone_share"] >= MONOTONE_MIN)
         recs, _ = usable(test, t)
         y = np.asarray([r.value(t) for r in recs])
-        mean, sd = bench.query([r.arch for r in recs], t, std=True)
-        c68, c95 = coverage(y - mean, sd)
-        row.update(coverage_68=c68, coverage_95=c95,
-                   coverage_met=within_bands(c68, c95))
-        if metric in ("throughput", "latency"):
-            fast = fastest(y, higher_is_faster=metric == "throughput")
-            f68, f95 = coverage((y - mean)[fast], sd[fast])
-            row.update(fast_n=int(fast.sum()), fast_coverage_68=f68, fast_coverage_95=f95)
-            if metric == "throughput":
-                row["fast_coverage_met"] = bool(f68 >= FAST_MIN68 and f95 >= FAST_MIN95)
+        row.update(coverage_row(y, *bench.query([r.arch for r in recs], t, std=True), metric))
         s = sp_std[t][1]
         row["spearman_std_distance"] = float(spearmanr(s, dist)[0])
         row["spearman_met"] = bool(row["spearman_std_distance"] >= SPEARMAN_MIN)
@@ -114,6 +103,21 @@ def measure(samples: int = 100_000, pairs: int = 100_000, spearman_samples: int 
         row["spearman_at_equal_value"] = spearman_at_equal_value(s, dist, sp_std[t][0])
         out[t] = row
     return out
+
+
+def coverage_row(y, mean, sd, metric: str) -> dict:
+    """Test coverage of the 68 % and 95 % intervals, and for device targets that of the fastest third."""
+    from naslib_anb.surrogates._calibration import coverage, fastest
+
+    c68, c95 = coverage(y - mean, sd)
+    row = {"coverage_68": c68, "coverage_95": c95, "coverage_met": within_bands(c68, c95)}
+    if metric in ("throughput", "latency"):
+        fast = fastest(y, higher_is_faster=metric == "throughput")
+        f68, f95 = coverage((y - mean)[fast], sd[fast])
+        row.update(fast_n=int(fast.sum()), fast_coverage_68=f68, fast_coverage_95=f95)
+        if metric == "throughput":
+            row["fast_coverage_met"] = bool(f68 >= FAST_MIN68 and f95 >= FAST_MIN95)
+    return row
 
 
 def error_shape(data=None, model_dir=None, parts: int = 6) -> dict:
