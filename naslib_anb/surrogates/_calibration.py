@@ -4,7 +4,7 @@ The spread of ensemble members alone is no uncertainty: members fitted on overla
 agree far more than their predictions agree with the labels. The predictive std is
 therefore
 
-    sigma_epi(x) = k * sqrt((a*s(x))^2 + (b*m(x))^2 + e^2 + (f*g(m(x)))^2) * (1 + c*d(x))
+    sigma_epi(x) = k * sqrt((a*s(x))^2 + (b*m(x))^2 + e^2 + (f*g(m(x)))^2 + (h*|m(x)/m_ref|^p)^2) * (1 + c*d(x))
     sigma(x)     = sqrt(sigma_ale(x)^2 + sigma_epi(x)^2)
 
 with ``s`` the member std, ``m`` the ensemble mean, ``d`` the Hamming distance (0..28
@@ -15,14 +15,17 @@ proportion to the value, ``e`` as a constant (latencies: the shortest ones are n
 more precisely than the longest), and ``f`` as a constant in the space the model was fitted
 in (ms per image for throughput, log error for accuracy), mapped to the target's unit by
 the slope ``g = |dy/dz|`` of the target transform, so a throughput model's errors grow with
-the square of the throughput, as errors in time per image do. ``a, b, e, f, c`` maximise
+the square of the throughput, as errors in time per image do. The power floor ``h`` (shape
+``"power"``) lets the errors choose how fast they grow with the value: the fastest networks
+of a device are often harder than any of the three says. ``a, b, e, f, h, p, c`` maximise
 the Gaussian likelihood of out-of-sample errors on validation splits (never the test
 split), optionally pooled with errors of records held out behind a buffer of 10 or 12
 decisions (``buffered_splits`` in ``_fit``: the validation records sit too close to the
 data to show how errors grow further out). Of the distance slopes ``c`` those errors cannot
 reject, the largest is kept (see :func:`cautious_distance_slope`); ``k`` then puts the 68 % and 95 % coverage of
 the validation errors as deep inside their bands (60-76 % and 90-98 %) as one factor can:
-errors with heavy tails cannot have both at nominal. Applying it is a few numpy operations
+errors with heavy tails cannot have both at nominal; for device targets it can also hold the
+fastest third of those errors at the nominal levels (:func:`_scale_score`). Applying it is a few numpy operations
 on numbers stored in the manifest, so queries stay light.
 """
 from __future__ import annotations
