@@ -53,8 +53,9 @@ def test_bench_honesty_reports_the_bars_and_the_spearman_ceiling(anb_data_path, 
         # no distance slope ranks the uniform samples by distance better than an infinite one
         assert r["spearman_ceiling"] >= r["spearman_std_distance"] - 0.02, t
         assert -1 <= r["spearman_fitted_space"] <= 1
-    # in ms per image the TPUv3's std follows the distance; in img/s the throughput squared hides it
-    assert res["throughput_tpuv3"]["spearman_fitted_space"] > 0.5 > res["throughput_tpuv3"]["spearman_std_distance"]
+    # among samples predicted equally fast the TPUv3's std follows the distance; across values the throughput hides it
+    assert res["throughput_tpuv3"]["spearman_at_equal_value"] > 0.5 > res["throughput_tpuv3"]["spearman_std_distance"]
+    assert all(r["fast_coverage_met"] for t, r in res.items() if t.startswith("throughput_")), res
     # the latencies are fitted as they are: the same figure either way
     assert res["latency_zcu102"]["spearman_fitted_space"] == pytest.approx(res["latency_zcu102"]["spearman_std_distance"])
     assert res["throughput_a100"]["gpu_cap_met"] and res["throughput_tpuv3"]["monotone_share"] == 1.0

@@ -219,8 +219,8 @@ def test_member_std_alone_undercovers_and_calibration_widens_it(bench, dataset):
 
 
 #: targets whose std ranks uniform samples by something other than the distance to the data:
-#: throughput errors are about constant in ms per image, so their std in img/s follows the
-#: throughput squared, which varies far more across samples than any distance term can
+#: throughput errors grow with the throughput (at least as errors in ms per image do: with its
+#: square in img/s), which varies far more across samples than any distance term can
 #: (bench_honesty's ceiling, c -> infinity, stays below 0.2); a strict xfail flags the day one
 #: of them meets the bar
 _FLAT_IN_DISTANCE = {t: "Spearman(std, nearest_measured) below 0.3: the std in img/s follows the throughput "
@@ -244,16 +244,16 @@ def test_std_grows_away_from_the_data(uniform_std, target):
 
 
 @pytest.mark.parametrize("target", [t for t in TARGETS if TARGETS[t].metric == "throughput"])
-def test_throughput_std_grows_away_from_the_data_in_time_per_image(bench, uniform_std, target):
-    """Where throughput errors are about equal in size (the fitted space: ms per image), the std
-    does grow with the distance; the conversion to img/s is what hides it."""
+def test_throughput_std_grows_away_from_the_data_at_equal_predicted_throughput(uniform_std, target):
+    """Among samples predicted about equally fast (tenths by prediction), the std does grow with the
+    distance; across values it follows the throughput, whose errors grow faster than the distance
+    term (squared in img/s, and more on the fastest networks: the power floor)."""
     from scipy.stats import spearmanr
-
-    from naslib_anb.surrogates._transforms import transform_slope
 
     dist, res = uniform_std
     mean, sd = res[target]
-    assert spearmanr(sd / transform_slope(bench.calibration(target).transform, mean), dist)[0] >= 0.3
+    groups = np.array_split(np.argsort(mean, kind="stable"), 10)
+    assert np.mean([spearmanr(sd[g], dist[g])[0] for g in groups]) >= 0.3
 
 
 def test_noise_seed_draws_the_aleatoric_part_deterministically(bench):

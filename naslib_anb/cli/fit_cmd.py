@@ -55,6 +55,14 @@ def add_parser(sub) -> None:
     p.add_argument("--std-distance", default="cautious", choices=["cautious", "mle"],
                    help="distance slope of the std: the largest the held-out errors support (upper end of its "
                         "95%% profile-likelihood interval; default), or the most likely")
+    p.add_argument("--std-shape", default="power", choices=["power", "floors"],
+                   help="floors of the epistemic std: 'power' adds h*|m/m_ref|^p with the power p chosen by the "
+                        "held-out errors (default); 'floors' keeps the member-std, relative, absolute and "
+                        "fitted-space floors only")
+    p.add_argument("--std-scale", default="fastest", choices=["fastest", "all"],
+                   help="what the std's coverage factor answers for: 'fastest' (default) keeps the validation "
+                        "coverage in its bands and, for device targets, the fastest third's at 60/90%% or more; "
+                        "'all' only the former")
     p.set_defaults(func=run)
 
 
@@ -86,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
     cfg = FitConfig(family=args.family, targets=targets, members=args.members,
                     n_folds=args.folds, seed=args.seed, preset=args.preset, n_jobs=args.threads,
                     calibration_folds=2 if args.calibration_folds is None else args.calibration_folds,
-                    calibration_buffer_reps=args.calibration_buffer_reps, distance_rule=args.std_distance)
+                    calibration_buffer_reps=args.calibration_buffer_reps, distance_rule=args.std_distance,
+                    std_shape=args.std_shape, std_scale=args.std_scale)
     n_train, noise_records = None, None
     if args.split in ("default", "random"):
         sp = ds.default_split() if args.split == "default" else ds.random_split(args.split_seed, args.split_fractions)

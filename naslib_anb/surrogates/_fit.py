@@ -11,7 +11,7 @@ import numpy as np
 
 from naslib_anb.data.records import Record
 from naslib_anb.errors import ConfigError, UnknownChoiceError
-from naslib_anb.surrogates._calibration import DISTANCE_RULES
+from naslib_anb.surrogates._calibration import DISTANCE_RULES, SCALE_RULES, STD_SHAPES
 from naslib_anb.surrogates._data import TRAIN_TIME_OUTLIER_S, records_sha256, usable, xy
 from naslib_anb.surrogates._ensemble import SurrogateEnsemble
 from naslib_anb.surrogates._persist import ModelSet, library_versions
@@ -50,6 +50,14 @@ class FitConfig:
     #: which distance slope of the std to keep (``DISTANCE_RULES``): "cautious", the largest the
     #: errors support (upper end of its 95 % profile-likelihood interval), or "mle"
     distance_rule: str = "cautious"
+    #: the epistemic std's floors (``STD_SHAPES``): "floors" (member std, relative, absolute and
+    #: fitted-space floors) or "power", which adds ``h * |m / m_ref|^p`` with the power fitted
+    #: by the held-out errors (errors relative to the value, or growing faster, where they do)
+    std_shape: str = "power"
+    #: what the std's coverage factor ``k`` answers for (``SCALE_RULES``): "all" validation errors
+    #: in their bands, or "fastest": that and the fastest third of a device target's validation
+    #: errors (by measured value) at FAST_MIN68 / FAST_MIN95 or more
+    std_scale: str = "fastest"
 
     def __post_init__(self) -> None:
         if self.family != DEFAULT_FAMILY:
@@ -82,6 +90,10 @@ class FitConfig:
             raise ConfigError(f"calibration_buffer_reps must be an int in 0..100, got {reps!r}")
         if self.distance_rule not in DISTANCE_RULES:
             raise ConfigError(f"distance_rule must be one of {list(DISTANCE_RULES)}, got {self.distance_rule!r}")
+        if self.std_shape not in STD_SHAPES:
+            raise ConfigError(f"std_shape must be one of {list(STD_SHAPES)}, got {self.std_shape!r}")
+        if self.std_scale not in SCALE_RULES:
+            raise ConfigError(f"std_scale must be one of {list(SCALE_RULES)}, got {self.std_scale!r}")
         if reps and not self.calibration_folds:
             raise ConfigError(f"calibration_buffer_reps {reps} needs calibration_folds >= 1: the buffered errors "
                               "shape the std, the validation folds set its scale")
@@ -214,19 +226,37 @@ def buffered_splits(records: Sequence[Record], reps: int, seed: int = 0, radii: 
 
 
 def calibrate(oos: dict[str, np.ndarray], far: Optional[dict[str, np.ndarray]], aleatoric, transform: str,
-              distance_rule: str = "cautious"):
+              distance_rule: str = "cautious", std_shape: str = "floors", fast_end: Optional[str] = None):
     """The std calibration from validation errors ``oos`` and, when given, buffered errors ``far``:
     the likelihood sees both, the coverage factor ``k`` only the validation errors (test records
-    sit as close to the training data as those do)."""
+    sit as close to the training data as those do). ``fast_end``: see ``fit_calibration``."""
     from naslib_anb.surrogates._calibration import fit_calibration
 
     keys = ("err", "mean", "member_std", "distance")
     if not far:
-        return fit_calibration(*(oos[k] for k in keys), aleatoric, transform=transform, distance_rule=distance_rule)
+        return fit_calibration(*(oos[k] for k in keys), aleatoric, transform=transform, distance_rule=distance_rule,
+                               std_shape=std_shape, fast_end=fast_end)
     pooled = [np.concatenate([oos[k], far[k]]) for k in keys]
     on_validation = np.concatenate([np.ones(len(oos["err"]), bool), np.zeros(len(far["err"]), bool)])
     return fit_calibration(*pooled, aleatoric, transform=transform, scale_on=on_validation,
-                           distance_rule=distance_rule)
+                           distance_rule=distance_rule, std_shape=std_shape, fast_end=fast_end)
+
+
+def calibrate_noise(candidates, oos: dict[str, np.ndarray], far: Optional[dict[str, np.ndarray]], transform: str,
+                    cfg: FitConfig, target: str):
+    """(noise, calibration) of ``target``: calibrated under each candidate noise shape
+    (``noise_candidates``), the most likely kept (``choose_noise``)."""
+    from naslib_anb.surrogates._calibration import choose_noise
+
+    fast_end = fast_end_of(target) if cfg.std_scale == "fastest" else None
+    n = len(oos["err"]) + (len(far["err"]) if far else 0)
+    return choose_noise([(ale, ll, calibrate(oos, far, ale, transform, cfg.distance_rule, cfg.std_shape, fast_end), n)
+                         for ale, ll in candidates])
+
+
+def fast_end_of(target: str) -> Optional[str]:
+    """Which end of ``target``'s values is fast (``FAST_ENDS``), or None for a target with no speed."""
+    return {"throughput": "high", "latency": "low"}.get(get_target(target).metric)
 
 
 def buffered_summary(far: dict[str, np.ndarray], reps: int, cal) -> dict:
@@ -276,7 +306,7 @@ def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Option
     (default: ``trainval``; pass the records of repeated architectures too, never test ones).
     """
     from naslib_anb.space.support import codes_of
-    from naslib_anb.surrogates._calibration import estimate_aleatoric
+    from naslib_anb.surrogates._calibration import estimate_aleatoric, noise_candidates
 
     ensembles, entries = {}, {}
     fingerprint = _fingerprint(cfg, trainval, split_info)
@@ -299,19 +329,21 @@ def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Option
         ens, info = fit_ensemble(trainval, target, cfg)
         _, dropped = usable(trainval, target)
         info["dropped_records"] = dropped
-        aleatoric = estimate_aleatoric(list(noise_records if noise_records is not None else trainval), target)
-        info["aleatoric"] = asdict(aleatoric)
+        noise_recs = list(noise_records if noise_records is not None else trainval)
+        aleatoric = estimate_aleatoric(noise_recs, target)
+        info["aleatoric"] = asdict(aleatoric)  # the noise the duplicates alone support, unless calibrated below
         if splits:
             # GP hyperparameters are the shipped ensemble's (a marginal-likelihood search per split
             # would triple the fit time for a handful of kernel constants)
             shared = ens.shared_by_family()
             oos = out_of_sample(trainval, target, cfg, splits, shared)
             far = out_of_sample(trainval, target, cfg, far_splits, shared) if far_splits else None
-            cal = calibrate(oos, far, aleatoric, ens.transform, cfg.distance_rule)
+            aleatoric, cal = calibrate_noise(noise_candidates(noise_recs, target), oos, far, ens.transform, cfg, target)
             info["calibration"] = cal.to_json()
             info["calibration"]["splits"] = [name for name, _, _ in splits]
             if far is not None:
                 info["calibration"]["buffered"] = buffered_summary(far, cfg.calibration_buffer_reps, cal)
+        info["aleatoric"] = asdict(aleatoric)  # the same noise the calibration adds
         if done is not None:
             done.save(target, ens, info)
         ensembles[target] = ens
@@ -385,5 +417,5 @@ class _ResumeDir:
         atomic_write_json(self.root / target / "entry.json", entry)  # last: its presence marks the target done
 
 
-__all__ = ["BUFFER_HELD_OUT", "BUFFER_RADII", "FitConfig", "buffered_splits", "calibrate", "fit_ensemble",
-           "fit_model_set", "member_folds", "out_of_sample", "preset_params", "validation_splits"]
+__all__ = ["BUFFER_HELD_OUT", "BUFFER_RADII", "FitConfig", "buffered_splits", "calibrate", "calibrate_noise",
+           "fast_end_of", "fit_ensemble", "fit_model_set", "member_folds", "out_of_sample", "preset_params", "validation_splits"]
