@@ -142,7 +142,8 @@ def simulate(scheduler: Any, blackbox: ANBBlackbox, *, n_workers: int, max_wallc
     A thin wrapper over ``UserBlackboxBackend`` + ``Tuner`` + ``SimulatorCallback`` (the
     documented recipe): ``st_tuner_time`` in the result is simulated seconds of p* training.
     Syne Tune writes its usual tuner folder (under ``$SYNETUNE_FOLDER``, default ~/syne-tune).
-    ``verbose``: Syne Tune's own per-trial log lines (off by default).
+    ``seed`` seeds the run (see :func:`_global_numpy_seed`); pass the scheduler's ``random_seed``
+    too. ``verbose``: Syne Tune's own per-trial log lines (off by default).
     """
     from syne_tune import StoppingCriterion, Tuner
     from syne_tune.backend.simulator_backend.simulator_callback import SimulatorCallback
@@ -158,6 +159,20 @@ def simulate(scheduler: Any, blackbox: ANBBlackbox, *, n_workers: int, max_wallc
                   callbacks=[callback], results_update_interval=1e9, print_update_interval=1e9,
                   tuner_name=tuner_name or f"anb-sim-{int(seed)}", save_tuner=False,
                   metadata={"anb": blackbox.metadata, "seed": int(seed)})
-    with contextlib.nullcontext() if verbose else contextlib.redirect_stdout(io.StringIO()):
+    with _global_numpy_seed(int(seed)), \
+            contextlib.nullcontext() if verbose else contextlib.redirect_stdout(io.StringIO()):
         tuner.run()  # Syne Tune prints its status tables to stdout
     return callback.dataframe()
+
+
+@contextlib.contextmanager
+def _global_numpy_seed(seed: int):
+    """Syne Tune's random configs come from numpy's global RNG (``Domain.sample()`` without a
+    ``random_state``; a scheduler's ``random_seed`` does not reach it), so a run is seeded by
+    seeding that RNG for its duration; the caller's global state is restored afterwards."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
