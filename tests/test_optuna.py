@@ -187,3 +187,20 @@ def test_core_imports_neither_framework():
             "bad = [m for m in ('optuna', 'optunahub', 'syne_tune') if m in sys.modules]\n"
             "assert not bad, bad\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_bench_script_trajectories():
+    """benchmarks/bench_frameworks_optuna.py: infeasible trials never count; HV as the search driver's."""
+    from _scripts import load_script
+
+    from naslib_anb.search.pareto import hypervolume
+
+    mod = load_script("benchmarks/bench_frameworks_optuna.py")
+    pts = [(60.0, 1000.0, True), (69.0, 4000.0, False), (55.0, 3000.0, True)]
+    tr = mod._trajectories(pts)
+    assert tr["best_accuracy"] == [60.0, 60.0, 60.0]
+    expected = hypervolume({"val_top1": np.array([60.0, 55.0]), "throughput_vck190": np.array([1000.0, 3000.0])},
+                           ["val_top1", "throughput_vck190"])
+    assert tr["hypervolume"][-1] == pytest.approx(expected) and 0 < tr["hypervolume"][0] < expected
+    runs = {f"re|{s}": {"best_accuracy": [60.0 + s, 61.0 + s]} for s in range(2)}
+    assert "| re | 60.5 +- 0.5 | 61.5 +- 0.5 |" in mod.table(runs, ["re"], 2, [1, 2])

@@ -167,3 +167,15 @@ def test_any_benchmark_plugs_in():
         ANBBlackbox(FunctionBenchmark({"val_top1": lambda archs: [1.0] * len(archs)}))
     with pytest.raises(NotImplementedError, match="surrogate"):
         bb.hyperparameter_objectives_values()
+
+
+def test_bench_script_best_curve():
+    """benchmarks/bench_frameworks_synetune.py: the best feasible accuracy reached by each grid time."""
+    import pandas as pd
+    from _scripts import load_script
+
+    mod = load_script("benchmarks/bench_frameworks_synetune.py")
+    df = pd.DataFrame({"st_tuner_time": [5400.0, 1800.0, 3600.0], "val_top1": [61.0, 60.0, 0.0],
+                       "feasible": [1.0, 1.0, 0.0]})
+    curve = mod.best_curve(df, 2.0)  # grid 0, 0.25, ..., 2 h
+    assert np.isnan(curve[:2]).all() and curve[2:6] == [60.0] * 4 and curve[6:] == [61.0] * 3
