@@ -1,7 +1,7 @@
 """Optuna's samplers beside this project's optimizers on ANB, at equal budgets.
 
     python benchmarks/bench_frameworks_optuna.py [--seeds 10] [--budget 200] [--gp-budget 40]
-        [--out bench_frameworks_optuna.json] [--methods ...]
+        [--out bench_frameworks_optuna.json] [--methods ...] [--first-seed 0]
 
 Two studies on the shipped surrogate benchmark, feasible architectures only (the trainability
 limit is an Optuna constraint; the project's optimizers ask feasible architectures only):
@@ -126,7 +126,9 @@ def table(results: dict, methods: list[str], seeds: int, checkpoints: list[int])
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1 are reported")
+    ap.add_argument("--first-seed", type=int, default=0,
+                    help="run seeds from this one on only (to split the runs over processes; merge the --out files)")
     ap.add_argument("--budget", type=int, default=200)
     ap.add_argument("--gp-budget", type=int, default=40)
     ap.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
@@ -141,7 +143,7 @@ def main() -> int:
     out = Path(args.out)
     store = json.loads(out.read_text()) if out.exists() else {"runs": {}}
     runs = store["runs"]
-    jobs = [(m, s) for m in args.methods for s in range(args.seeds)]
+    jobs = [(m, s) for m in args.methods for s in range(args.first_seed, args.seeds)]
     t0 = time.perf_counter()
     for m, s in tqdm(jobs, desc="runs", unit="run"):
         budget = args.gp_budget if "gp" in m else args.budget
