@@ -12,7 +12,12 @@ from syne_tune.optimizer.baselines import REA, RandomSearch  # noqa: E402
 
 from naslib_anb._frameworks import params_of  # noqa: E402
 from naslib_anb.benchmark import FunctionBenchmark, load_benchmark  # noqa: E402
-from naslib_anb.errors import ConfigError, InvalidArchitectureError, UnknownOptionError  # noqa: E402
+from naslib_anb.errors import (  # noqa: E402
+    ConfigError,
+    InvalidArchitectureError,
+    UnknownOptionError,
+    UnknownTargetError,
+)
 from naslib_anb.synetune import ELAPSED_TIME_ATTR, FIDELITY, ANBBlackbox, config_space, simulate  # noqa: E402
 from naslib_anb.space import EFFICIENTNET_B0, configuration_space, nearest_measured, sample  # noqa: E402
 from naslib_anb.space.trainability import feasible  # noqa: E402
@@ -99,9 +104,10 @@ def test_bad_configs_are_typed_errors(bench):
         assert "\n" not in str(info.value)
     with pytest.raises(ConfigError, match="one fidelity"):
         bb(good, fidelity=2)
-    for kwargs, text in [({"targets": ["val_top9"]}, "val_top9"), ({"infeasible_time_s": 0}, "infeasible_time_s"),
-                         ({"noise_seed": -2}, "noise_seed")]:
-        with pytest.raises(Exception, match=text):
+    for kwargs, err, text in [({"targets": ["val_top9"]}, UnknownTargetError, "val_top9"),
+                              ({"infeasible_time_s": 0}, ConfigError, "infeasible_time_s"),
+                              ({"noise_seed": -2}, ConfigError, "noise_seed")]:
+        with pytest.raises(err, match=text):
             ANBBlackbox(bench, **kwargs)
 
 
@@ -163,7 +169,7 @@ def test_any_benchmark_plugs_in():
     assert bb.metadata["benchmark"] == "depth"
     backend = UserBlackboxBackend(blackbox=bb, elapsed_time_attr=ELAPSED_TIME_ATTR)
     assert backend.blackbox is bb
-    with pytest.raises(Exception, match="train_time"):
+    with pytest.raises(UnknownTargetError, match="train_time"):
         ANBBlackbox(FunctionBenchmark({"val_top1": lambda archs: [1.0] * len(archs)}))
     with pytest.raises(NotImplementedError, match="surrogate"):
         bb.hyperparameter_objectives_values()
