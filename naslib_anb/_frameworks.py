@@ -46,7 +46,7 @@ def arch_from_params(params: Mapping[str, Any]) -> Arch:
     missing = [k for k in PARAMS if k not in params]
     if missing:
         raise InvalidArchitectureError(
-            {k: params[k] for k in list(params)[:2]},
+            f"a config of {len(params)} parameters",
             f"missing parameter(s) {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}; "
             "a config names all 28 of block0_e .. block6_se")
     values = {}

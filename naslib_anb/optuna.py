@@ -16,13 +16,13 @@ try:
 except ImportError as exc:  # pragma: no cover - the message is the point
     raise ImportError(f"naslib_anb.optuna needs the optuna extra: pip install \"naslib_anb[optuna]\" ({exc})") from exc
 
-from naslib_anb._frameworks import PARAMS, StudySpec, arch_from_params, default_benchmark
+from naslib_anb._frameworks import PARAMS, StudySpec, arch_from_params, default_benchmark, params_of
 from naslib_anb.benchmark.base import Benchmark
 from naslib_anb.space.arch import Arch
 from naslib_anb.space.trainability import FEASIBLE_MAX_GIB
 from naslib_anb.targets import get_target
 
-__all__ = ["ANBProblem", "search_space"]
+__all__ = ["ANBProblem", "params_of", "search_space"]
 
 
 def search_space() -> dict[str, "optuna.distributions.CategoricalDistribution"]:

@@ -27,13 +27,13 @@ except ImportError as exc:  # pragma: no cover - the message is the point
     raise ImportError(f"naslib_anb.synetune needs the synetune extra: pip install \"naslib_anb[synetune]\" "
                       f"({exc})") from exc
 
-from naslib_anb._frameworks import PARAMS, StudySpec, arch_from_params, default_benchmark
+from naslib_anb._frameworks import PARAMS, StudySpec, arch_from_params, default_benchmark, params_of
 from naslib_anb.benchmark.base import Benchmark, _target_names
 from naslib_anb.errors import ConfigError
 from naslib_anb.space.trainability import FEASIBLE_MAX_GIB
 from naslib_anb.targets import ACCURACY_TARGETS
 
-__all__ = ["ANBBlackbox", "ELAPSED_TIME_ATTR", "FIDELITY", "config_space", "simulate"]
+__all__ = ["ANBBlackbox", "ELAPSED_TIME_ATTR", "FIDELITY", "config_space", "params_of", "simulate"]
 
 #: the result key holding the time a trial took (the predicted p* training time, seconds)
 ELAPSED_TIME_ATTR = "train_time"
