@@ -204,3 +204,13 @@ def test_bench_script_trajectories():
     assert tr["hypervolume"][-1] == pytest.approx(expected) and 0 < tr["hypervolume"][0] < expected
     runs = {f"re|{s}": {"best_accuracy": [60.0 + s, 61.0 + s]} for s in range(2)}
     assert "| re | 60.5 +- 0.5 | 61.5 +- 0.5 |" in mod.table(runs, ["re"], 2, [1, 2])
+
+
+@pytest.mark.parametrize("module,extra", [("naslib_anb.optuna", "optuna"), ("naslib_anb.synetune", "synetune")])
+def test_missing_extra_names_it(module, extra):
+    """Without the framework, importing the adapter fails with the extra to install."""
+    blocked = "optuna" if extra == "optuna" else "syne_tune"
+    code = (f"import sys\nsys.modules[{blocked!r}] = None\n"
+            f"try:\n    import {module}\nexcept ImportError as exc:\n    print(exc)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert f'pip install "naslib_anb[{extra}]"' in out
