@@ -14,10 +14,11 @@ fence (invisible when rendered):
 
 - ``<!-- snippet: skip REASON -->``: never executed (installs, cluster jobs, hour-long runs, ...);
   the reason is shown as the skip reason;
-- ``<!-- snippet: needs naslib -->`` / ``needs torch`` / ``needs gpu`` / ``needs data``: runs where
-  that is available, skips with the reason otherwise (several may be listed, comma-separated).
-  Blocks that import ``naslib``, ``naslib_anb.naslib`` or ``torch``, or run a NASLib runner, are
-  detected as needing them without a marker;
+- ``<!-- snippet: needs naslib -->`` / ``needs torch`` / ``needs gpu`` / ``needs data`` / ``needs optuna``
+  / ``needs synetune``: runs where that is available, skips with the reason otherwise (several may be
+  listed, comma-separated). Blocks that import ``naslib``, ``naslib_anb.naslib``, ``torch``, Optuna or
+  Syne Tune (or their ``naslib_anb`` adapters), or run a NASLib runner, are detected as needing them
+  without a marker;
 - ``<!-- snippet: timeout SECONDS -->``: another limit than the default 1,200 s (a hang guard, not a
   speed test).
 
@@ -58,7 +59,7 @@ LINKED_DIRS = ("configs", "runners", "examples", "benchmarks")
 DEFAULT_TIMEOUT = 1200  # catches hangs; a loaded 2-core machine must not fail a block
 FENCE = re.compile(r"^(\s*)```(\S*)\s*$")
 MARKER = re.compile(r"^\s*<!--\s*snippet:\s*(skip|needs|timeout)\b\s*(.*?)\s*-->\s*$")
-KNOWN_NEEDS = {"naslib", "torch", "gpu", "data"}
+KNOWN_NEEDS = {"naslib", "torch", "gpu", "data", "optuna", "synetune"}
 
 #: (test id, status, reason) collected for the terminal summary (tests/conftest.py prints it)
 REPORT: list[tuple[str, str, str]] = []
@@ -121,6 +122,12 @@ def implied_needs(block: Block) -> set[str]:
         needs.add("naslib")
     if re.search(r"^\s*(from|import)\s+(torch|timm|torchvision)\b", block.code, re.M):
         needs.add("torch")
+    if re.search(r"^\s*(from|import)\s+(optuna|optunahub)\b|\bnaslib_anb\.optuna\b|bench_frameworks_optuna",
+                 block.code, re.M):
+        needs.add("optuna")
+    if re.search(r"^\s*(from|import)\s+syne_tune\b|\bnaslib_anb\.synetune\b|bench_frameworks_synetune",
+                 block.code, re.M):
+        needs.add("synetune")
     return needs
 
 
@@ -139,6 +146,14 @@ def missing(need: str) -> str | None:
             import timm  # noqa: F401
         except ImportError as exc:
             return f"needs the train extra (torch, timm): {exc}"
+        return None
+    if need in ("optuna", "synetune"):  # the extras of the same names
+        modules = ("optuna", "optunahub") if need == "optuna" else ("syne_tune",)
+        try:
+            for name in modules:
+                __import__(name)
+        except ImportError as exc:
+            return f"needs the {need} extra (pip install naslib_anb[{need}]): {exc}"
         return None
     if need == "gpu":
         if missing("torch"):
@@ -212,6 +227,8 @@ def test_parser_reads_markers(tmp_path):
     assert implied_needs(a) == {"naslib"}
     a.code = "python runners/naslib_search.py --config configs/naslib/re.yaml\n"
     assert implied_needs(a) == {"naslib"}
+    a.code = "import optuna\nfrom naslib_anb.synetune import ANBBlackbox\n"
+    assert implied_needs(a) == {"optuna", "synetune"}
 
 
 @pytest.mark.parametrize("block", RUNNABLE, ids=[b.id for b in RUNNABLE])
