@@ -1,0 +1,323 @@
+"""Where to measure next: architectures optimizers visit and benchmark variants disagree on.
+
+A surrogate is worst exactly where optimizers end up (they exploit its extrapolation), so
+new measurements are worth most there. :func:`propose` runs several optimizers for a few
+seeds on every benchmark variant, counts how often each architecture or its one-decision
+neighbours are queried (visitation: where optimizers dwell), scores every feasible, unmeasured visited architecture by
+
+    score = visits x spread,   spread = std of the variants' predictions (per objective
+                                        target, in units of that target's median spread)
+
+and picks ``n`` of them by greedy k-centre in Hamming distance (28 decisions) among the
+``pool_factor * n`` best scored, so the plan covers every region optimizers reach instead of
+one ridge. The result is a :class:`naslib_anb.plan.Plan` whose ``meta`` records how it was made.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any, Mapping, Optional, Sequence
+
+import numpy as np
+
+from naslib_anb.benchmark.base import Benchmark
+from naslib_anb.errors import ConfigError, UnknownChoiceError
+from naslib_anb.plan import Plan
+from naslib_anb.space.arch import Arch
+from naslib_anb.targets import Target
+
+log = logging.getLogger(__name__)
+
+#: Optimizers whose visitation is counted by default (ours; scalar objectives).
+DEFAULT_OPTIMIZERS = ("rs", "re", "reinforce")
+#: How a plan's architectures were scored, as the plan's meta says it.
+SCORE_RULE = "visits (queries at the architecture and, radius 1, its one-decision neighbours) x variant spread (std over variants, per target / its median over candidates, averaged)"
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ConfigError(f"{name} must be an int >= 1, got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class ProposeConfig:
+    """What ``naslib-anb propose`` does; saved in the plan's meta."""
+
+    n: int
+    #: benchmark variants (``member:K`` ...); empty: :func:`default_variants`
+    variants: tuple[str, ...] = ()
+    optimizers: tuple[str, ...] = DEFAULT_OPTIMIZERS
+    #: seeds per optimizer and variant
+    seeds: int = 2
+    budget: int = 1000
+    #: devices whose MnasNet-reward searches are counted besides the accuracy searches
+    devices: tuple[str, ...] = ()
+    #: visits counted at the architecture (0) or also at its one-decision neighbours (1)
+    radius: int = 1
+    #: k-centre picks among the pool_factor * n best scored candidates
+    pool_factor: int = 10
+    seed: int = 0
+    #: architectures never proposed (earlier plans, collected ones)
+    exclude: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        from naslib_anb.optimizers import get_optimizer_class
+
+        for name in ("n", "seeds", "budget", "pool_factor"):
+            _positive_int(name, getattr(self, name))
+        if self.radius not in (0, 1) or isinstance(self.radius, bool):
+            raise ConfigError(f"radius must be 0 or 1, got {self.radius!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+            raise ConfigError(f"seed must be a non-negative int, got {self.seed!r}")
+        if not self.optimizers:
+            raise ConfigError("optimizers must not be empty")
+        for name in self.optimizers:
+            if getattr(get_optimizer_class(name), "multi_objective", False):
+                raise ConfigError(f"optimizer {name!r} is a Pareto optimizer; propose runs scalar objectives "
+                                  f"(valid: {', '.join(DEFAULT_OPTIMIZERS)}, ...)")
+        for d in self.devices:
+            self.objectives_for(d)
+        object.__setattr__(self, "exclude", tuple(str(Arch.parse(a)) for a in self.exclude))
+
+    @staticmethod
+    def objectives_for(device: str):
+        from naslib_anb.search.objectives import make_objective
+
+        return make_objective("reward", device=device)
+
+    def objectives(self) -> list:
+        from naslib_anb.search.objectives import make_objective
+
+        return [make_objective("accuracy")] + [self.objectives_for(d) for d in self.devices]
+
+
+# -- variants ---------------------------------------------------------------------------------
+
+class MemberVariant(Benchmark):
+    """One member of each shipped ensemble alone (``member:K``), from the ensembles' member predictions."""
+
+    def __init__(self, base, k: int):
+        self.base, self.k = base, int(k)
+        self.name = f"member:{k}"
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return self.base.targets
+
+    def _predict(self, archs: list[Arch], target: Target, std: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        from naslib_anb.surrogates._encoding import stage_codes
+
+        vals = self.base._ens[target.name].member_predictions_codes(stage_codes(archs))
+        return vals[:, self.k], np.zeros(len(archs))
+
+
+def _loader_takes_variant() -> bool:
+    import inspect
+
+    from naslib_anb.benchmark.surrogate import load_benchmark
+
+    return "variant" in inspect.signature(load_benchmark).parameters
+
+
+def default_variants(base=None) -> tuple[str, ...]:
+    """``member:0`` ... ``member:K-1``, K the smallest shipped ensemble (every target has member K)."""
+    from naslib_anb.benchmark import load_benchmark
+
+    base = base if base is not None else load_benchmark()
+    return tuple(f"member:{k}" for k in range(min(e.size for e in base._ens.values())))
+
+
+def load_variants(names: Sequence[str], base=None) -> dict[str, Benchmark]:
+    """The benchmark of each variant name; UnknownChoiceError names the valid ones."""
+    from naslib_anb.benchmark import load_benchmark
+
+    if base is None and _loader_takes_variant():
+        return {n: load_benchmark(variant=n) for n in names}
+    base = base if base is not None else load_benchmark()
+    valid = default_variants(base)
+    out: dict[str, Benchmark] = {}
+    for n in names:
+        if n not in valid:
+            raise UnknownChoiceError(n, valid, "benchmark variants")
+        out[n] = MemberVariant(base, int(n.split(":", 1)[1]))
+    return out
+
+
+# -- the steps --------------------------------------------------------------------------------
+
+def run_seed(base_seed: int, *parts: int) -> int:
+    """A run's optimizer seed from the config seed and the run's indices (stable across processes)."""
+    return int(np.random.SeedSequence([int(base_seed), *map(int, parts)]).generate_state(1)[0])
+
+
+def visitation(cfg: ProposeConfig, variants: Mapping[str, Benchmark], progress: bool = True) -> Counter:
+    """Queries per architecture over every (objective, variant, optimizer, seed) run."""
+    from naslib_anb.optimizers import get_optimizer
+    from naslib_anb.search.driver import run_loop
+
+    runs = [(o, v, opt, s) for o in range(len(cfg.objectives())) for v in range(len(variants))
+            for opt in range(len(cfg.optimizers)) for s in range(cfg.seeds)]
+    objectives, benches = cfg.objectives(), list(variants.values())
+    it: Any = runs
+    if progress:
+        from tqdm.auto import tqdm
+
+        it = tqdm(runs, desc="optimizer runs", unit="run", dynamic_ncols=True)
+    visits: Counter = Counter()
+    for o, v, opt, s in it:
+        optimizer = get_optimizer(cfg.optimizers[opt], seed=run_seed(cfg.seed, o, v, opt, s))
+        records = run_loop(optimizer, benches[v], objectives[o], cfg.budget)
+        visits.update(r.arch for r in records)
+    return visits
+
+
+def candidates(visits: Counter, exclude: Sequence[str] = ()) -> list[Arch]:
+    """Visited architectures that are feasible, unmeasured and not excluded, sorted by string
+    (so nothing depends on visit order)."""
+    from naslib_anb.space.support import nearest_measured
+    from naslib_anb.space.trainability import feasible
+
+    names = sorted(set(visits) - set(exclude))
+    if not names:
+        return []
+    archs = [Arch.parse(a) for a in names]
+    keep = feasible(archs) & (nearest_measured(archs) > 0)
+    return [a for a, k in zip(archs, keep) if k]
+
+
+def _keys(codes: np.ndarray) -> np.ndarray:
+    """One int64 per architecture (mixed radix over the 28 decisions; the space has 1e11)."""
+    from naslib_anb.space.space import CARDINALITIES
+
+    radix = np.cumprod((1,) + tuple(CARDINALITIES[:-1])).astype(np.int64)
+    return codes.astype(np.int64) @ radix
+
+
+def visit_density(visits: Counter, archs: Sequence[Arch], radius: int = 1) -> np.ndarray:
+    """(n,) queries at each architecture (``radius`` 0) or at it and its one-decision neighbours
+    (``radius`` 1): where an optimizer dwells, not the scattered single draws of random search."""
+    from naslib_anb.space.space import CARDINALITIES
+    from naslib_anb.space.support import codes_of
+
+    if radius not in (0, 1):
+        raise ConfigError(f"radius must be 0 or 1, got {radius!r}")
+    names = sorted(visits)
+    q = codes_of([Arch.parse(a) for a in names])
+    w = np.asarray([visits[a] for a in names], dtype=np.int64)
+    keys, weights = [_keys(q)], [w]
+    if radius:
+        radix = np.cumprod((1,) + tuple(CARDINALITIES[:-1])).astype(np.int64)
+        for j, card in enumerate(CARDINALITIES):
+            for step in range(1, card):
+                keys.append(keys[0] + ((q[:, j] + step) % card - q[:, j]) * radix[j])
+                weights.append(w)
+    uniq, inv = np.unique(np.concatenate(keys), return_inverse=True)
+    total = np.bincount(inv, weights=np.concatenate(weights))
+    pos = np.searchsorted(uniq, _keys(codes_of(list(archs))))
+    return total[pos].astype(np.int64)
+
+
+def variant_spread(archs: Sequence[Arch], variants: Mapping[str, Benchmark],
+                   targets: Sequence[str]) -> dict[str, np.ndarray]:
+    """Per target, the (n,) std (ddof 0) of the variants' predictions."""
+    out = {}
+    for t in targets:
+        preds = np.stack([np.asarray(b.query(list(archs), t), dtype=np.float64) for b in variants.values()])
+        out[t] = preds.std(axis=0)
+    return out
+
+
+def score(visits: np.ndarray, spreads: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(score, spread): spread averaged over targets in units of each target's median spread."""
+    scaled = []
+    for s in spreads.values():
+        med = float(np.median(s)) if len(s) else 0.0
+        scaled.append(s / med if med > 0 else np.zeros_like(s))
+    spread = np.mean(scaled, axis=0) if scaled else np.zeros(len(visits))
+    return visits * spread, spread
+
+
+def greedy_k_centre(codes: np.ndarray, scores: np.ndarray, n: int) -> list[int]:
+    """Indices of ``n`` rows chosen greedily: first the best scored, then always the row farthest
+    (Hamming) from those chosen, the better scored among equally far ones, then the lower index."""
+    codes = np.asarray(codes)
+    if n > len(codes):
+        raise ConfigError(f"cannot choose {n} of {len(codes)} candidates")
+    far = np.full(len(codes), np.iinfo(np.int64).max, dtype=np.int64)
+    chosen: list[int] = []
+    for _ in range(n):
+        i = int(np.lexsort((np.arange(len(codes)), -scores, -far))[0])
+        chosen.append(i)
+        far = np.minimum(far, (codes != codes[i]).sum(axis=1))
+        far[chosen] = -1
+    return chosen
+
+
+def propose(cfg: ProposeConfig, variants: Optional[Mapping[str, Benchmark]] = None, progress: bool = True,
+            command: Optional[str] = None) -> Plan:
+    """``cfg.n`` architectures to measure next, and how they were chosen (the plan's meta).
+
+    ``variants`` defaults to ``load_variants(cfg.variants or default_variants())``; pass
+    benchmarks to propose against others (the simulated round proposes without its oracle).
+    """
+    if variants is None:
+        variants = load_variants(cfg.variants or default_variants())
+    if len(variants) < 2:
+        raise ConfigError(f"propose needs at least 2 benchmark variants to measure disagreement, got "
+                          f"{len(variants)} ({', '.join(variants) or 'none'})")
+    visits = visitation(cfg, variants, progress)
+    archs = candidates(visits, cfg.exclude)
+    if len(archs) < cfg.n:
+        raise ConfigError(f"the optimizers visited only {len(archs)} feasible, unmeasured architectures, fewer "
+                          f"than n = {cfg.n}; raise --budget or --seeds, or lower --n")
+    counts = visit_density(visits, archs, cfg.radius)
+    targets = sorted({t for o in cfg.objectives() for t in o.targets})
+    spreads = variant_spread(archs, variants, targets)
+    scores, spread = score(counts, spreads)
+    pool = np.lexsort((np.arange(len(archs)), -scores))[:cfg.pool_factor * cfg.n]
+    from naslib_anb.space.support import codes_of, nearest_measured
+
+    picked = pool[greedy_k_centre(codes_of([archs[i] for i in pool]), scores[pool], cfg.n)]
+    chosen = [archs[i] for i in picked]
+    near = nearest_measured(chosen)
+    meta = {
+        "made_by": "naslib-anb propose", "command": command, "config": _jsonable(asdict(cfg)),
+        "variants": list(variants), "targets": targets, "score": SCORE_RULE,
+        "selection": f"greedy k-centre (Hamming, 28 decisions) among the {len(pool)} best scored",
+        "runs": len(cfg.objectives()) * len(variants) * len(cfg.optimizers) * cfg.seeds,
+        "objectives": [o.describe() for o in cfg.objectives()],
+        "queries": int(sum(visits.values())), "visited": len(visits), "candidates": len(archs),
+        "min_pairwise_distance": _min_pairwise(codes_of(chosen)),
+        "per_arch": [{"visits": int(counts[i]), "spread": round(float(spread[i]), 4),
+                      **{f"spread_{t}": round(float(spreads[t][i]), 5) for t in targets},
+                      "nearest_measured": int(d)} for i, d in zip(picked, near)],
+    }
+    meta.update(_provenance())
+    return Plan(tuple(chosen), meta)
+
+
+def _min_pairwise(codes: np.ndarray) -> int:
+    if len(codes) < 2:
+        return 0
+    d = (codes[:, None, :] != codes[None, :, :]).sum(axis=2)
+    return int(d[np.triu_indices(len(codes), 1)].min())
+
+
+def _jsonable(d: dict) -> dict:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}
+
+
+def _provenance() -> dict[str, Any]:
+    """The package version and the shipped model set the default variants come from."""
+    from naslib_anb import __version__
+    from naslib_anb.benchmark import load_benchmark
+
+    return {"package_version": __version__,
+            "models_manifest_sha256": load_benchmark().manifest.get("manifest_sha256")}
+
+
+__all__ = ["DEFAULT_OPTIMIZERS", "MemberVariant", "ProposeConfig", "candidates", "default_variants",
+           "greedy_k_centre", "load_variants", "propose", "run_seed", "score", "variant_spread", "visit_density",
+           "visitation"]
