@@ -34,7 +34,9 @@ def add_common_arguments(p: argparse.ArgumentParser, *, single: bool = True) -> 
     r.add_argument("--allow-infeasible", action="store_true", dest="allow_infeasible",
                    help="also ask architectures too large to train with the labels' recipe (surrogate "
                         "extrapolation; default: feasible ones only)")
-    r.add_argument("--benchmark", help="anb (shipped surrogates, default) or toy (analytic smoke test)")
+    r.add_argument("--benchmark", help="anb (shipped surrogates, default), a variant of it (member:K: one "
+                                       "ensemble member alone; lgb: the LightGBM family; see docs/robustness.md) "
+                                       "or toy (analytic smoke test)")
     r.add_argument("--config", type=Path, metavar="FILE", help="YAML of SearchConfig fields used as defaults")
     r.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE",
                    help="optimizer argument, e.g. --opt population_size=50 (repeatable; YAML values)")
