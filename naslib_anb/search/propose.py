@@ -22,10 +22,9 @@ from typing import Any, Mapping, Optional, Sequence
 import numpy as np
 
 from naslib_anb.benchmark.base import Benchmark
-from naslib_anb.errors import ConfigError, UnknownChoiceError
+from naslib_anb.errors import ConfigError
 from naslib_anb.plan import Plan
 from naslib_anb.space.arch import Arch
-from naslib_anb.targets import Target
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,7 @@ class ProposeConfig:
     """What ``naslib-anb propose`` does; saved in the plan's meta."""
 
     n: int
-    #: benchmark variants (``member:K`` ...); empty: :func:`default_variants`
+    #: benchmark variants (``member:K``, second families; see ``list_variants()``); empty: :func:`default_variants`
     variants: tuple[str, ...] = ()
     optimizers: tuple[str, ...] = DEFAULT_OPTIMIZERS
     #: seeds per optimizer and variant
@@ -95,54 +94,22 @@ class ProposeConfig:
 
 # -- variants ---------------------------------------------------------------------------------
 
-class MemberVariant(Benchmark):
-    """One member of each shipped ensemble alone (``member:K``), from the ensembles' member predictions."""
+def default_variants() -> tuple[str, ...]:
+    """Every variant but the ensemble (its mean only averages the members): each shipped member
+    alone and each shipped second family."""
+    from naslib_anb.benchmark.variants import DEFAULT_VARIANT, list_variants
 
-    def __init__(self, base, k: int):
-        self.base, self.k = base, int(k)
-        self.name = f"member:{k}"
-
-    @property
-    def targets(self) -> tuple[str, ...]:
-        return self.base.targets
-
-    def _predict(self, archs: list[Arch], target: Target, std: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        from naslib_anb.surrogates._encoding import stage_codes
-
-        vals = self.base._ens[target.name].member_predictions_codes(stage_codes(archs))
-        return vals[:, self.k], np.zeros(len(archs))
+    return tuple(v for v in list_variants() if v != DEFAULT_VARIANT)
 
 
-def _loader_takes_variant() -> bool:
-    import inspect
-
-    from naslib_anb.benchmark.surrogate import load_benchmark
-
-    return "variant" in inspect.signature(load_benchmark).parameters
-
-
-def default_variants(base=None) -> tuple[str, ...]:
-    """``member:0`` ... ``member:K-1``, K the smallest shipped ensemble (every target has member K)."""
+def load_variants(names: Sequence[str]) -> dict[str, Benchmark]:
+    """The benchmark of each variant name (``load_benchmark(variant=...)``); a one-line
+    UnknownVariantError names the valid ones."""
     from naslib_anb.benchmark import load_benchmark
+    from naslib_anb.benchmark.variants import resolve_variant
 
-    base = base if base is not None else load_benchmark()
-    return tuple(f"member:{k}" for k in range(min(e.size for e in base._ens.values())))
-
-
-def load_variants(names: Sequence[str], base=None) -> dict[str, Benchmark]:
-    """The benchmark of each variant name; UnknownChoiceError names the valid ones."""
-    from naslib_anb.benchmark import load_benchmark
-
-    if base is None and _loader_takes_variant():
-        return {n: load_benchmark(variant=n) for n in names}
-    base = base if base is not None else load_benchmark()
-    valid = default_variants(base)
-    out: dict[str, Benchmark] = {}
-    for n in names:
-        if n not in valid:
-            raise UnknownChoiceError(n, valid, "benchmark variants")
-        out[n] = MemberVariant(base, int(n.split(":", 1)[1]))
-    return out
+    canonical = [resolve_variant(n) for n in names]  # every name checked before anything loads
+    return {n: load_benchmark(variant=n) for n in dict.fromkeys(canonical)}
 
 
 # -- the steps --------------------------------------------------------------------------------
@@ -318,6 +285,6 @@ def _provenance() -> dict[str, Any]:
             "models_manifest_sha256": load_benchmark().manifest.get("manifest_sha256")}
 
 
-__all__ = ["DEFAULT_OPTIMIZERS", "MemberVariant", "ProposeConfig", "candidates", "default_variants",
+__all__ = ["DEFAULT_OPTIMIZERS", "ProposeConfig", "candidates", "default_variants",
            "greedy_k_centre", "load_variants", "propose", "run_seed", "score", "variant_spread", "visit_density",
            "visitation"]
