@@ -12,6 +12,7 @@ from naslib_anb.search.propose import (
     ProposeConfig,
     candidates,
     greedy_k_centre,
+    objective_spread,
     propose,
     score,
     visit_density,
@@ -71,11 +72,21 @@ def test_candidates_are_feasible_unmeasured_and_not_excluded():
     assert len(got) == sum(1 for a in pool[1:] if feasible([a])[0] and nearest_measured([a])[0] > 0)
 
 
-def test_score_is_visits_times_spread_in_units_of_the_median():
-    s, spread = score(np.array([1, 2, 4]), {"val_top1": np.array([0.1, 0.2, 0.4]),
-                                            "throughput_a100": np.array([10.0, 10.0, 10.0])})
-    assert np.allclose(spread, [(0.5 + 1) / 2, (1 + 1) / 2, (2 + 1) / 2])
-    assert np.allclose(s, [0.75, 2.0, 6.0])
+def test_score_sums_visits_times_spread_over_objectives():
+    s = score([np.array([1, 2, 4]), np.array([0, 3, 1])], [np.array([0.1, 0.2, 0.4]), np.array([1.0, 1.0, 2.0])])
+    assert np.allclose(s, [0.1, 0.4 + 3.0, 1.6 + 2.0])
+
+
+def test_objective_spread_is_the_std_of_what_the_optimizer_is_told():
+    from naslib_anb.search.objectives import make_objective
+
+    archs = sample(4, 3)
+    a = FunctionBenchmark({"val_top1": lambda x: np.full(len(x), 60.0), "throughput_a100": lambda x: np.full(len(x), 9e3)})
+    b = FunctionBenchmark({"val_top1": lambda x: np.full(len(x), 62.0), "throughput_a100": lambda x: np.full(len(x), 9e3)})
+    assert np.allclose(objective_spread(archs, {"a": a, "b": b}, make_objective("accuracy")), 1.0)
+    reward = make_objective("reward", device="a100")
+    told = [reward({"val_top1": np.array([v]), "throughput_a100": np.array([9e3])})[0] for v in (60.0, 62.0)]
+    assert np.allclose(objective_spread(archs, {"a": a, "b": b}, reward), abs(told[1] - told[0]) / 2)
 
 
 def _variants(disagree_where_e6: bool = True):
@@ -103,6 +114,7 @@ def test_propose_is_seeded_and_writes_how_it_was_made():
     assert feasible(plan.archs).all() and (nearest_measured(plan.archs) > 0).all()
     meta = plan.meta
     assert meta["variants"] == ["a", "b"] and meta["config"]["seed"] == 0 and meta["runs"] == 4
+    assert all(len(p["visits"]) == len(p["spread"]) == 1 for p in meta["per_arch"])
     assert meta["queries"] == 4 * 150 and len(meta["per_arch"]) == 12
     codes = codes_of(plan.archs)
     pairwise = (codes[:, None] != codes[None]).sum(axis=2)[np.triu_indices(12, 1)]

@@ -72,9 +72,9 @@ def run(args: argparse.Namespace) -> int:
     cfg = _config(args)
     plan = propose(cfg, progress=not args.no_progress, command=_command(args, cfg))
     path = write_plan(args.out, plan)
-    visits = [a["visits"] for a in plan.meta["per_arch"]]
+    visits = sorted(sum(a["visits"]) for a in plan.meta["per_arch"])
     print_json({"out": str(path), "n": len(plan.archs), "variants": plan.meta["variants"],
                 "runs": plan.meta["runs"], "candidates": plan.meta["candidates"],
-                "visits_median": sorted(visits)[len(visits) // 2],
+                "visits_median": visits[len(visits) // 2],
                 "min_pairwise_distance": plan.meta["min_pairwise_distance"]})
     return 0

@@ -2,11 +2,13 @@
 
 A surrogate is worst exactly where optimizers end up (they exploit its extrapolation), so
 new measurements are worth most there. :func:`propose` runs several optimizers for a few
-seeds on every benchmark variant, counts how often each architecture or its one-decision
-neighbours are queried (visitation: where optimizers dwell), scores every feasible, unmeasured visited architecture by
+seeds on every benchmark variant and every objective (accuracy; the MnasNet reward per
+``devices``), counts per objective how often each architecture or its one-decision neighbours
+are queried (visitation: where optimizers dwell), and scores every feasible, unmeasured
+visited architecture by
 
-    score = visits x spread,   spread = std of the variants' predictions (per objective
-                                        target, in units of that target's median spread)
+    score = sum over objectives of visits x spread,   spread = std over the variants of the
+            value that objective tells an optimizer (pts: accuracy and reward share a scale)
 
 and picks ``n`` of them by greedy k-centre in Hamming distance (28 decisions) among the
 ``pool_factor * n`` best scored, so the plan covers every region optimizers reach instead of
@@ -31,7 +33,8 @@ log = logging.getLogger(__name__)
 #: Optimizers whose visitation is counted by default (ours; scalar objectives).
 DEFAULT_OPTIMIZERS = ("rs", "re", "reinforce")
 #: How a plan's architectures were scored, as the plan's meta says it.
-SCORE_RULE = "visits (queries at the architecture and, radius 1, its one-decision neighbours) x variant spread (std over variants, per target / its median over candidates, averaged)"
+SCORE_RULE = ("sum over objectives of visits (queries at the architecture and, radius 1, its one-decision "
+              "neighbours) x spread (std over the variants of the value the objective tells an optimizer)")
 
 
 def _positive_int(name: str, value: Any) -> int:
@@ -119,24 +122,24 @@ def run_seed(base_seed: int, *parts: int) -> int:
     return int(np.random.SeedSequence([int(base_seed), *map(int, parts)]).generate_state(1)[0])
 
 
-def visitation(cfg: ProposeConfig, variants: Mapping[str, Benchmark], progress: bool = True) -> Counter:
-    """Queries per architecture over every (objective, variant, optimizer, seed) run."""
+def visitation(cfg: ProposeConfig, variants: Mapping[str, Benchmark], progress: bool = True) -> list[Counter]:
+    """Per objective, queries per architecture over every (variant, optimizer, seed) run."""
     from naslib_anb.optimizers import get_optimizer
     from naslib_anb.search.driver import run_loop
 
-    runs = [(o, v, opt, s) for o in range(len(cfg.objectives())) for v in range(len(variants))
-            for opt in range(len(cfg.optimizers)) for s in range(cfg.seeds)]
     objectives, benches = cfg.objectives(), list(variants.values())
+    runs = [(o, v, opt, s) for o in range(len(objectives)) for v in range(len(benches))
+            for opt in range(len(cfg.optimizers)) for s in range(cfg.seeds)]
     it: Any = runs
     if progress:
         from tqdm.auto import tqdm
 
         it = tqdm(runs, desc="optimizer runs", unit="run", dynamic_ncols=True)
-    visits: Counter = Counter()
+    visits: list[Counter] = [Counter() for _ in objectives]
     for o, v, opt, s in it:
         optimizer = get_optimizer(cfg.optimizers[opt], seed=run_seed(cfg.seed, o, v, opt, s))
         records = run_loop(optimizer, benches[v], objectives[o], cfg.budget)
-        visits.update(r.arch for r in records)
+        visits[o].update(r.arch for r in records)
     return visits
 
 
@@ -186,24 +189,17 @@ def visit_density(visits: Counter, archs: Sequence[Arch], radius: int = 1) -> np
     return total[pos].astype(np.int64)
 
 
-def variant_spread(archs: Sequence[Arch], variants: Mapping[str, Benchmark],
-                   targets: Sequence[str]) -> dict[str, np.ndarray]:
-    """Per target, the (n,) std (ddof 0) of the variants' predictions."""
-    out = {}
-    for t in targets:
-        preds = np.stack([np.asarray(b.query(list(archs), t), dtype=np.float64) for b in variants.values()])
-        out[t] = preds.std(axis=0)
-    return out
+def objective_spread(archs: Sequence[Arch], variants: Mapping[str, Benchmark], objective) -> np.ndarray:
+    """(n,) std (ddof 0) over the variants of the value ``objective`` tells an optimizer: how much
+    what an optimizer sees there depends on the surrogate."""
+    told = [np.asarray(objective(b.query_all(list(archs), objective.targets)), dtype=np.float64)
+            for b in variants.values()]
+    return np.stack(told).std(axis=0)
 
 
-def score(visits: np.ndarray, spreads: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(score, spread): spread averaged over targets in units of each target's median spread."""
-    scaled = []
-    for s in spreads.values():
-        med = float(np.median(s)) if len(s) else 0.0
-        scaled.append(s / med if med > 0 else np.zeros_like(s))
-    spread = np.mean(scaled, axis=0) if scaled else np.zeros(len(visits))
-    return visits * spread, spread
+def score(visits: Sequence[np.ndarray], spreads: Sequence[np.ndarray]) -> np.ndarray:
+    """Sum over objectives of visits x spread (accuracy and MnasNet reward share a scale: pts)."""
+    return np.sum([np.asarray(v, dtype=np.float64) * s for v, s in zip(visits, spreads)], axis=0)
 
 
 def greedy_k_centre(codes: np.ndarray, scores: np.ndarray, n: int) -> list[int]:
@@ -234,32 +230,30 @@ def propose(cfg: ProposeConfig, variants: Optional[Mapping[str, Benchmark]] = No
     if len(variants) < 2:
         raise ConfigError(f"propose needs at least 2 benchmark variants to measure disagreement, got "
                           f"{len(variants)} ({', '.join(variants) or 'none'})")
+    objectives = cfg.objectives()
     visits = visitation(cfg, variants, progress)
-    archs = candidates(visits, cfg.exclude)
+    archs = candidates(sum(visits, Counter()), cfg.exclude)
     if len(archs) < cfg.n:
         raise ConfigError(f"the optimizers visited only {len(archs)} feasible, unmeasured architectures, fewer "
                           f"than n = {cfg.n}; raise --budget or --seeds, or lower --n")
-    counts = visit_density(visits, archs, cfg.radius)
-    targets = sorted({t for o in cfg.objectives() for t in o.targets})
-    spreads = variant_spread(archs, variants, targets)
-    scores, spread = score(counts, spreads)
+    counts = [visit_density(v, archs, cfg.radius) for v in visits]
+    spreads = [objective_spread(archs, variants, o) for o in objectives]
+    scores = score(counts, spreads)
     pool = np.lexsort((np.arange(len(archs)), -scores))[:cfg.pool_factor * cfg.n]
     from naslib_anb.space.support import codes_of, nearest_measured
 
     picked = pool[greedy_k_centre(codes_of([archs[i] for i in pool]), scores[pool], cfg.n)]
     chosen = [archs[i] for i in picked]
-    near = nearest_measured(chosen)
     meta = {
         "made_by": "naslib-anb propose", "command": command, "config": _jsonable(asdict(cfg)),
-        "variants": list(variants), "targets": targets, "score": SCORE_RULE,
+        "variants": list(variants), "objectives": [o.describe() for o in objectives], "score": SCORE_RULE,
         "selection": f"greedy k-centre (Hamming, 28 decisions) among the {len(pool)} best scored",
-        "runs": len(cfg.objectives()) * len(variants) * len(cfg.optimizers) * cfg.seeds,
-        "objectives": [o.describe() for o in cfg.objectives()],
-        "queries": int(sum(visits.values())), "visited": len(visits), "candidates": len(archs),
+        "runs": len(objectives) * len(variants) * len(cfg.optimizers) * cfg.seeds,
+        "queries": int(sum(sum(v.values()) for v in visits)), "candidates": len(archs),
         "min_pairwise_distance": _min_pairwise(codes_of(chosen)),
-        "per_arch": [{"visits": int(counts[i]), "spread": round(float(spread[i]), 4),
-                      **{f"spread_{t}": round(float(spreads[t][i]), 5) for t in targets},
-                      "nearest_measured": int(d)} for i, d in zip(picked, near)],
+        "per_arch": [{"score": round(float(scores[i]), 4), "visits": [int(c[i]) for c in counts],
+                      "spread": [round(float(sp[i]), 5) for sp in spreads], "nearest_measured": int(d)}
+                     for i, d in zip(picked, nearest_measured(chosen))],
     }
     meta.update(_provenance())
     return Plan(tuple(chosen), meta)
@@ -286,5 +280,5 @@ def _provenance() -> dict[str, Any]:
 
 
 __all__ = ["DEFAULT_OPTIMIZERS", "ProposeConfig", "candidates", "default_variants",
-           "greedy_k_centre", "load_variants", "propose", "run_seed", "score", "variant_spread", "visit_density",
+           "greedy_k_centre", "load_variants", "propose", "run_seed", "score", "objective_spread", "visit_density",
            "visitation"]
