@@ -81,8 +81,11 @@ def test_objective_spread_is_the_std_of_what_the_optimizer_is_told():
     from naslib_anb.search.objectives import make_objective
 
     archs = sample(4, 3)
-    a = FunctionBenchmark({"val_top1": lambda x: np.full(len(x), 60.0), "throughput_a100": lambda x: np.full(len(x), 9e3)})
-    b = FunctionBenchmark({"val_top1": lambda x: np.full(len(x), 62.0), "throughput_a100": lambda x: np.full(len(x), 9e3)})
+    def const(v):
+        return lambda x: np.full(len(x), v)
+
+    a = FunctionBenchmark({"val_top1": const(60.0), "throughput_a100": const(9e3)})
+    b = FunctionBenchmark({"val_top1": const(62.0), "throughput_a100": const(9e3)})
     assert np.allclose(objective_spread(archs, {"a": a, "b": b}, make_objective("accuracy")), 1.0)
     reward = make_objective("reward", device="a100")
     told = [reward({"val_top1": np.array([v]), "throughput_a100": np.array([9e3])})[0] for v in (60.0, 62.0)]
