@@ -7,7 +7,7 @@ train+val architectures labelled by the oracle; a surrogate refitted on them (XG
 the project's hyperparameters, ``--members`` members, for val_top1 and ``--device``'s
 throughput) is what optimizers would search. Then, per round seed:
 
-* proposed: ``propose`` (every other variant, none of them the oracle) picks ``--n``
+* proposed: ``propose`` (every other shipped member alone, not the oracle) picks ``--n``
   architectures, the oracle "measures" them, they join the training part through
   ``merge_collected`` (what ``fit --collected`` does), and the surrogate is refitted;
 * random: ``--n`` uniformly random feasible, unmeasured architectures instead.
@@ -156,7 +156,7 @@ def build_world(args, t0: list) -> dict:
     from naslib_anb.space import sample
 
     oracle = load_benchmark(variant=args.oracle)
-    others = [v for v in default_variants() if v != oracle.variant]
+    others = [v for v in default_variants() if v.startswith("member:") and v != oracle.variant]
     split = load_dataset(args.data).default_split()
     train = list(dict.fromkeys(r.arch for r in split.train))
     val = [a for a in dict.fromkeys(r.arch for r in split.val) if a not in set(train)]
