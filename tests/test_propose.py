@@ -168,3 +168,11 @@ def test_cli_writes_a_plan_and_never_overwrites_it(tmp_path, capsys):
     out2 = tmp_path / "plan2.json"
     assert main([*argv[:3], "--out", str(out2), *argv[5:], "--exclude", str(out)]) == 0
     assert not {str(a) for a in read_plan(out2).archs} & {str(a) for a in plan.archs}
+
+
+def test_config_checks_variants_and_reads_aliases():
+    from naslib_anb.benchmark.variants import UnknownVariantError
+
+    assert ProposeConfig(n=1, variants=("anb", "member:1", "member:1")).variants == ("ensemble", "member:1")
+    with pytest.raises(UnknownVariantError, match="member:K"):
+        ProposeConfig(n=1, variants=("member:x",))

@@ -81,6 +81,10 @@ class ProposeConfig:
                                   f"(valid: {', '.join(DEFAULT_OPTIMIZERS)}, ...)")
         for d in self.devices:
             self.objectives_for(d)
+        if self.variants:
+            from naslib_anb.benchmark.variants import resolve_variant
+
+            object.__setattr__(self, "variants", tuple(dict.fromkeys(resolve_variant(v) for v in self.variants)))
         object.__setattr__(self, "exclude", tuple(str(Arch.parse(a)) for a in self.exclude))
 
     @staticmethod
