@@ -176,3 +176,25 @@ def test_config_checks_variants_and_reads_aliases():
     assert ProposeConfig(n=1, variants=("anb", "member:1", "member:1")).variants == ("ensemble", "member:1")
     with pytest.raises(UnknownVariantError, match="member:K"):
         ProposeConfig(n=1, variants=("member:x",))
+
+
+def test_simulated_round_pieces():
+    """bench_active_round: oracle records are valid ANB records, random additions are new, the table reads."""
+    from _scripts import load_script
+
+    from naslib_anb.benchmark import load_benchmark
+    from naslib_anb.data.records import parse_record
+
+    mod = load_script("benchmarks/bench_active_round.py")
+    oracle = load_benchmark(variant="member:0")
+    archs = mod.random_new(30, 0, exclude={str(EFFICIENTNET_B0)})
+    assert len({str(a) for a in archs}) == 30 and feasible(archs).all() and (nearest_measured(archs) > 0).all()
+    assert [str(a) for a in archs] == [str(a) for a in mod.random_new(30, 0, set())]
+    recs = mod.oracle_records(archs[:3], oracle, "x")
+    assert [parse_record(r.to_json(), r.name) for r in recs] == recs
+    assert recs[0].val_top1 == pytest.approx(oracle.query(archs[0], "val_top1"))
+    row = {"acc_err_mean": 0.1, "acc_err_abs": 0.2, "dev_err_pct_abs": 1.0, "tau": [1.0, 0.33],
+           "oracle_top1_at_accuracy_optima": 67.0, "uniform_acc_mae": 0.1}
+    text = mod.table({**row, "dev_target": "throughput_a100"}, [{"proposed": row, "random": row}] * 2,
+                     type("A", (), {"n": 200})())
+    assert text.count("\n") == 4 and "+ 200 proposed" in text and "1.00 +- 0.00 / 0.33 +- 0.00" in text
