@@ -15,4 +15,11 @@ def list_benchmarks():
     return _list()
 
 
-__all__ = ["Benchmark", "FunctionBenchmark", "as_archs", "load_benchmark", "list_benchmarks"]
+def list_variants():
+    """Benchmark variants, name -> one-line description (``load_benchmark(variant=...)``)."""
+    from naslib_anb.benchmark.variants import list_variants as _list
+
+    return _list()
+
+
+__all__ = ["Benchmark", "FunctionBenchmark", "as_archs", "load_benchmark", "list_benchmarks", "list_variants"]

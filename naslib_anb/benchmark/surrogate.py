@@ -30,9 +30,19 @@ class SurrogateBenchmark(Benchmark):
     calibration fall back to the member std for both.
     """
 
-    def __init__(self, models: ModelSet, name: str = "anb"):
+    def __init__(self, models: ModelSet, name: str = "anb", member: Optional[int] = None,
+                 variant: str = "ensemble"):
         self.models = models
         self.name = name
+        #: the benchmark variant (see :mod:`.variants`) recorded with every result computed on it
+        self.variant = variant
+        #: with a member index the mean is that member's prediction alone; the std stays the ensemble's
+        self.member = member
+        if member is not None:
+            sizes = {t: e.size for t, e in models.ensembles.items()}
+            if not 0 <= member < min(sizes.values()):
+                raise UnknownChoiceError(f"member:{member}", [f"member:{k}" for k in range(min(sizes.values()))],
+                                         "members of the model set")
         self._targets = models.targets
         self._ens = dict(models.ensembles)
         self._cal: dict[str, StdCalibration] = {}
@@ -82,16 +92,25 @@ class SurrogateBenchmark(Benchmark):
             return member_std
         return cal.total(mean, member_std, distance())
 
+    def _mean_and_member_std(self, name: str, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(prediction, ensemble mean, member std): the prediction is the mean, or member K's value."""
+        ens = self._ens[name]
+        if self.member is None:
+            mean, sd = ens.predict_codes(codes)
+            return mean, mean, sd
+        vals = ens.member_predictions_codes(codes)
+        return vals[:, self.member], vals.mean(axis=1), vals.std(axis=1)
+
     def _predict(self, archs: list[Arch], target: Target, std: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        mean, sd = self._ens[target.name].predict_codes(stage_codes(archs))
+        pred, mean, sd = self._mean_and_member_std(target.name, stage_codes(archs))
         if std:
             sd = self._std(target.name, mean, sd, lambda: self._distance(archs))
-        return mean, sd
+        return pred, sd
 
     def _noise_std(self, archs: list[Arch], target: Target, mean: np.ndarray) -> np.ndarray:
         ale = self._ale.get(target.name)
         if ale is None:  # an older model set: the member std, as before
-            return self._ens[target.name].predict_codes(stage_codes(archs))[1]
+            return self._mean_and_member_std(target.name, stage_codes(archs))[2]
         return ale.std(mean)
 
     def query_all(self, archs: Union[ArchLike, Iterable[ArchLike]],
@@ -114,8 +133,8 @@ class SurrogateBenchmark(Benchmark):
 
         out = {}
         for n in names:
-            mean, sd = self._ens[n].predict_codes(codes)
-            out[n] = (mean, self._std(n, mean, sd, distance)) if std else mean
+            pred, mean, sd = self._mean_and_member_std(n, codes)
+            out[n] = (pred, self._std(n, mean, sd, distance)) if std else pred
         return out
 
 
@@ -131,32 +150,86 @@ def list_benchmarks() -> dict[str, str]:
 
 
 def load_benchmark(name: str = "anb", model_dir: Optional[Union[str, Path]] = None,
-                   verify: bool = True) -> SurrogateBenchmark:
+                   verify: bool = True, variant: Optional[str] = None) -> SurrogateBenchmark:
     """The surrogate benchmark, loaded once per process (same object on repeated calls).
 
     ``model_dir`` loads a model directory written by ``naslib-anb fit`` instead of the
-    shipped one. Model files are sha256-checked against their manifest.
+    shipped one. ``variant`` picks another surrogate of the same data (``list_variants()``):
+    ``member:K`` (one member of the ensemble alone) or a second family such as ``lgb``; the
+    default is the ensemble. Model files are sha256-checked against their manifest.
     """
-    if model_dir is None and name == "anb" and verify:
+    if model_dir is None and name == "anb" and verify and variant is None:
         cached = _DEFAULT_CACHE.get(("anb", None, True))
         if cached is not None:
             return cached
     if name not in BENCHMARKS:
         raise UnknownChoiceError(name, BENCHMARKS, "benchmarks")
+    from naslib_anb.benchmark import variants as V
+
+    v = _variant_for(variant, model_dir)
+    if v in V.SECOND_FAMILIES:
+        return _load_dir(name, V.family_model_dir(v), verify, v, ("anb", v, bool(verify)))
+    base = _load_default(name, model_dir, verify)
+    k = V.member_index(v)
+    if k is None:
+        return base
+    key = (name, str(base.models.path), bool(verify), v)
+    bench = _DEFAULT_CACHE.get(key)
+    if bench is None:
+        bench = SurrogateBenchmark(base.models, name=f"{name}[{v}]", member=k, variant=v)
+        _DEFAULT_CACHE[key] = bench
+    return bench
+
+
+def _variant_for(variant: Optional[str], model_dir) -> str:
+    """The canonical variant; with ``model_dir`` only the ensemble and its members exist."""
+    from naslib_anb.benchmark import variants as V
+
+    if variant is None:
+        return V.DEFAULT_VARIANT
+    if model_dir is None:
+        return V.resolve_variant(variant)
+    v = V.ALIASES.get(variant, variant) if isinstance(variant, str) else variant
+    if v == V.DEFAULT_VARIANT:
+        return v
+    if isinstance(v, str) and v.startswith(V.MEMBER_PREFIX) and v[len(V.MEMBER_PREFIX):].isdigit() \
+            and str(int(v[len(V.MEMBER_PREFIX):])) == v[len(V.MEMBER_PREFIX):]:
+        return v  # K is checked against this model set's ensembles when it is loaded
+    raise V.UnknownVariantError(variant, [V.DEFAULT_VARIANT, f"{V.MEMBER_PREFIX}K"],
+                                f"a model directory ({model_dir}) has its ensemble and its members only")
+
+
+def _load_default(name: str, model_dir, verify: bool) -> SurrogateBenchmark:
     from naslib_anb.surrogates import default_model_dir
 
     path = Path(model_dir) if model_dir is not None else default_model_dir()
+    bench = _load_dir(name, path, verify, "ensemble", None)
+    if model_dir is None:
+        _DEFAULT_CACHE[(name, None, bool(verify))] = bench
+    return bench
+
+
+def _load_dir(name: str, path: Path, verify: bool, variant: str, alias_key) -> SurrogateBenchmark:
     key = (name, str(path.resolve()), bool(verify))
     bench = _DEFAULT_CACHE.get(key)
     if bench is None:
         with _LOCK:
             bench = _DEFAULT_CACHE.get(key)
             if bench is None:
-                bench = SurrogateBenchmark.from_dir(path, verify=verify, name=name)
+                shown = name if variant == "ensemble" else f"{name}[{variant}]"
+                bench = SurrogateBenchmark.from_dir(path, verify=verify, name=shown)
+                bench.variant = variant
                 _DEFAULT_CACHE[key] = bench
-                if model_dir is None:
-                    _DEFAULT_CACHE[(name, None, bool(verify))] = bench
+    if alias_key is not None:
+        _DEFAULT_CACHE[alias_key] = bench
     return bench
 
 
-__all__ = ["SurrogateBenchmark", "load_benchmark", "list_benchmarks", "BENCHMARKS", "TARGETS"]
+def list_variants() -> dict[str, str]:
+    """Benchmark variants (name -> one-line description); see :mod:`naslib_anb.benchmark.variants`."""
+    from naslib_anb.benchmark.variants import list_variants as _list
+
+    return _list()
+
+
+__all__ = ["SurrogateBenchmark", "load_benchmark", "list_benchmarks", "list_variants", "BENCHMARKS", "TARGETS"]

@@ -63,7 +63,30 @@ def add_parser(sub) -> None:
                    help="what the std's coverage factor answers for: 'fastest' (default) keeps the validation "
                         "coverage in its bands and, for device targets, the fastest third's at 60/90%% or more; "
                         "'all' only the former")
+    p.add_argument("--collected", nargs="+", type=Path, default=None, metavar="DIR",
+                   help="also fit on records you collected (runners/collect.py output directories, or directories "
+                        "of result_*.json), added to the training part: an architecture already in train+val is "
+                        "averaged with it per target, one in the test split left out; the manifest lists them "
+                        "(docs/active_learning.md)")
     p.set_defaults(func=run)
+
+
+def _add_collected(args: argparse.Namespace, trainval: list, n_train, noise_records, test: list):
+    """Train+val with the --collected records added (see :mod:`naslib_anb.surrogates._collected`)."""
+    from naslib_anb.surrogates._collected import load_collected, merge_collected
+
+    if args.profiles:
+        raise ConfigError("--collected adds records to the dataset's fit; it does not combine with --profiles")
+    collected = load_collected(args.collected)
+    merged, n_train, info = merge_collected(trainval, n_train, collected, held_out=test)
+    test_archs = {r.arch for r in test}
+    noise = list(noise_records if noise_records is not None else trainval)
+    noise += [r for r in collected if r.arch not in test_archs]  # raw repeats measure the label noise
+    info["dirs"] = [str(p) for p in args.collected]
+    print(f"collected: {info['used']} of {info['records']} records used ({info['new_architectures']} new "
+          f"architectures, {info['averaged_with_train_val']} averaged with train+val, "
+          f"{len(info['left_out_in_test'])} left out as test architectures)", file=sys.stderr)
+    return merged, n_train, noise, info
 
 
 def run(args: argparse.Namespace) -> int:
@@ -114,6 +137,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         trainval, test = list(ds.unique()), []
         split_info = {"name": "all", "records": len(trainval)}
+    if args.collected:
+        trainval, n_train, noise_records, collected_info = _add_collected(args, trainval, n_train, noise_records, test)
+        split_info["collected"] = {k: collected_info[k] for k in ("used", "new_architectures")}
     if len(trainval) < cfg.n_folds:  # KFold would fail deep inside scikit-learn
         raise ConfigError(f"--folds {cfg.n_folds} needs at least {cfg.n_folds} records to fit on, but "
                           f"{args.profiles or args.data or 'the dataset'} gives {len(trainval)}; valid: --folds 2..{max(len(trainval), 2)} "
@@ -128,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
         models = fit_model_set(trainval, cfg, split_info=split_info, resume_dir=staging, n_train=n_train,
                                noise_records=noise_records)
         models.manifest["data"]["source"] = Path(ds.source or "").name
+        if args.collected:
+            models.manifest["data"]["collected"] = collected_info
         if test and not args.no_eval:
             models.manifest["metrics"] = evaluate_model_set(models, test)
         write_model_dir(models, staging)

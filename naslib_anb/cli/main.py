@@ -16,7 +16,7 @@ from naslib_anb.errors import ANBError
 
 #: Subcommand modules under naslib_anb.cli, in help order. Modules that are missing
 #: (features not installed in this checkout) are skipped.
-SUBCOMMANDS = ("space", "data", "query", "evaluate", "fit", "search", "compare", "profile", "digits")
+SUBCOMMANDS = ("space", "data", "query", "evaluate", "fit", "search", "compare", "propose", "profile", "digits")
 
 
 def print_json(obj: Any) -> None:

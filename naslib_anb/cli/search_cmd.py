@@ -47,7 +47,9 @@ def add_common_arguments(p: argparse.ArgumentParser, *, single: bool = True) -> 
     r.add_argument("--max-distance", type=max_distance_arg, dest="max_distance", metavar="D",
                    help="trust region: ask only architectures within D decisions (0..28) of a measured one "
                         "(default: no limit); see docs/trust_region.md")
-    r.add_argument("--benchmark", help="anb (shipped surrogates, default) or toy (analytic smoke test)")
+    r.add_argument("--benchmark", help="anb (shipped surrogates, default), a variant of it (member:K: one "
+                                       "ensemble member alone; lgb: the LightGBM family; see docs/robustness.md) "
+                                       "or toy (analytic smoke test)")
     r.add_argument("--config", type=Path, metavar="FILE", help="YAML of SearchConfig fields used as defaults")
     r.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE",
                    help="optimizer argument, e.g. --opt population_size=50 (repeatable; YAML values)")

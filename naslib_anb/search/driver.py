@@ -29,18 +29,19 @@ MAX_BATCH = 256
 
 
 def get_benchmark(name: str = "anb") -> Benchmark:
-    """The benchmark by name: 'anb' (shipped surrogates, cached by load_benchmark) or 'toy' (analytic)."""
+    """The benchmark by name: 'anb' (shipped surrogates, cached by load_benchmark), a variant of it
+    (``list_variants()``) or 'toy' (analytic)."""
     if name == "toy":
         from naslib_anb.search.toy import toy_benchmark
 
         return toy_benchmark()
+    from naslib_anb.benchmark import load_benchmark
+
     if name == "anb":
-        from naslib_anb.benchmark import load_benchmark
-
         return load_benchmark()
-    from naslib_anb.errors import UnknownChoiceError
+    from naslib_anb.search.records import _check_variant
 
-    raise UnknownChoiceError(name, ("anb", "toy"), "benchmarks")
+    return load_benchmark(variant=_check_variant(name))  # a variant of anb (member:K, a second family)
 
 
 def _check_region(optimizer: Optimizer, archs: list, near: np.ndarray, max_distance: Optional[int]) -> None:

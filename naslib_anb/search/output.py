@@ -67,6 +67,7 @@ def write_run(result: SearchResult, benchmark: Benchmark, out: Path, *, plots: b
     summary = result.summary()
     summary["pareto_size"] = int(len(pareto))
     summary["benchmark"] = getattr(benchmark, "name", cfg.benchmark)
+    summary["variant"] = getattr(benchmark, "variant", None)  # which surrogate of the data (None: not anb)
     if result.device_target is not None:
         summary["efficientnet_b0"] = efficientnet_b0_check(frame, benchmark, cfg.accuracy, result.device_target)
     if plots:

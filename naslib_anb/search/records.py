@@ -15,6 +15,19 @@ PARETO_VARIANTS = {"rs": "rs-pareto", "re": "re-pareto"}
 DEFAULT_REWARD_WEIGHT = 0.07
 
 
+def _check_variant(name: object) -> str:
+    """A benchmark name other than anb/toy must be a variant of the shipped surrogates."""
+    from naslib_anb.benchmark.variants import UnknownVariantError, resolve_variant
+
+    try:
+        return resolve_variant(name)
+    except UnknownVariantError as exc:
+        from naslib_anb.errors import UnknownChoiceError
+
+        raise UnknownChoiceError(name, [*BENCHMARKS, *exc.choices], "benchmarks: anb, toy or a variant of anb "
+                                 "(naslib-anb compare --help)") from None
+
+
 def _check_optimizer_kwargs(name: str, factory: Any, kwargs: Any, seed: int) -> None:
     """Unknown or ill-typed optimizer options fail here, naming the optimizer's valid options."""
     import inspect
@@ -89,7 +102,7 @@ class SearchConfig:
     reward_weight: float = 0.07              # w (DEFAULT_REWARD_WEIGHT)
     reward_weight_miss: Optional[float] = None
     accuracy: str = "val_top1"
-    benchmark: str = "anb"                   # anb (shipped surrogates) | toy (analytic, for smoke tests)
+    benchmark: str = "anb"                   # anb (shipped surrogates) | toy (analytic) | a variant (member:K, lgb)
     batch_queries: bool = True               # evaluate independent asks together (same trajectory)
     feasible_only: bool = True               # ask only architectures the labels' recipe could train
     max_distance: Optional[int] = None       # ask only within this many decisions of the data (trust region)
@@ -103,9 +116,7 @@ class SearchConfig:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed must be a non-negative int, got {self.seed!r}")
         if self.benchmark not in BENCHMARKS:
-            from naslib_anb.errors import UnknownChoiceError
-
-            raise UnknownChoiceError(self.benchmark, BENCHMARKS, "benchmarks")
+            object.__setattr__(self, "benchmark", _check_variant(self.benchmark))
         if self.objective == "pareto" and self.optimizer in PARETO_VARIANTS:
             object.__setattr__(self, "optimizer", PARETO_VARIANTS[self.optimizer])
         cls = get_optimizer_class(self.optimizer)
