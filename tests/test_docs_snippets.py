@@ -43,13 +43,17 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def data_path() -> Path | None:
-    """The ANB data the snippets read: ``$NASLIB_ANB_DATA``, else the shared folder beside the repo
-    (the same rule as tests/conftest.py, which cannot be imported by name beside other conftests)."""
-    env = os.environ.get("NASLIB_ANB_DATA")
-    if env and Path(env).exists():
-        return Path(env)
-    tar = REPO.parent / "shared" / "anb" / "anb_dataset_jsons.tar.gz"
-    return tar if tar.exists() else None
+    """The ANB data the snippets read, found by the library's one rule (naslib_anb.data.source)."""
+    from naslib_anb.data.source import find_data_path
+
+    return find_data_path()
+
+
+def no_data_reason() -> str:
+    from naslib_anb.data.source import WHERE_TO_PUT
+
+    return f"ANB dataset not found ({WHERE_TO_PUT})"
+
 
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 EXECUTED = {"python", "bash"}
@@ -132,7 +136,7 @@ RUNNABLE = [b for b in ALL_BLOCKS if b.lang in EXECUTED]
 def missing(need: str) -> str | None:
     """Why ``need`` is unavailable here, or None when it is available."""
     if need == "data":
-        return None if data_path() is not None else "the ANB dataset is not here (set NASLIB_ANB_DATA)"
+        return None if data_path() is not None else no_data_reason()
     if need == "torch":
         try:
             import torch  # noqa: F401

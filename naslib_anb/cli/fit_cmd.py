@@ -4,13 +4,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import math
 import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from naslib_anb.errors import ConfigError
+from naslib_anb.errors import ANBError, ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +59,37 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _fit_config(args: argparse.Namespace, targets: tuple):
+    from naslib_anb.surrogates import FitConfig
+
+    fractions = args.split_fractions
+    if any(not math.isfinite(f) or f < 0 for f in fractions) or not math.isclose(sum(fractions), 1.0):
+        raise ConfigError(f"--split-fractions must be three non-negative numbers summing to 1, got "
+                          f"{' '.join(map(str, fractions))}")
+    if args.split_seed < 0:
+        raise ConfigError(f"--split-seed must be >= 0, got {args.split_seed}")
+    if args.profiles and args.targets is None and not targets:
+        targets = ("val_top1",)  # validated now; the profiled targets are known once the profiles are read
+    return FitConfig(family=args.family, targets=targets, members=args.members,
+                     n_folds=args.folds, seed=args.seed, preset=args.preset, n_jobs=args.threads,
+                     calibration_folds=2 if args.calibration_folds is None else args.calibration_folds,
+                     calibration_buffer_reps=args.calibration_buffer_reps, distance_rule=args.std_distance)
+
+
+def _default_split(ds, data):
+    """The default split names upstream files: a dataset of one's own needs ``--split random``."""
+    try:
+        return ds.default_split()
+    except ANBError as exc:
+        raise ConfigError(f"{exc} -- --split default is the upstream split of the ANB files; for a dataset "
+                          f"you collected yourself ({data}) use --split random (or --split all)") from None
+
+
 def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     from naslib_anb.cli.main import print_json
     from naslib_anb.data import load_dataset
-    from naslib_anb.surrogates import FitConfig, evaluate_model_set, fit_model_set
+    from naslib_anb.surrogates import evaluate_model_set, fit_model_set
     from naslib_anb.surrogates._fit import MIN_CALIBRATION_RECORDS, require_calibration_records
     from naslib_anb.targets import BUILTIN_DEVICES, TARGETS
 
@@ -72,24 +99,21 @@ def run(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.force:
         raise ConfigError(f"{args.out} already exists; pass --force to replace it")
     check_output(args.out, force=True, signature=MODEL_SIGNATURE)
+    cfg = _fit_config(args, tuple(args.targets or TARGETS))  # every value checked before data is read
     if args.profiles:
         from naslib_anb.profiling.dataset import load_profiles
 
         ds = load_profiles(args.profiles)  # registers the profiled devices' targets
         measured = [t for t, spec in TARGETS.items() if spec.device not in (None, *BUILTIN_DEVICES)
                     and not np.isnan(ds.values(t)).all()]
-        targets = tuple(args.targets or measured)
+        cfg = _fit_config(args, tuple(args.targets or measured))
         args.split = "all"
     else:
-        ds = load_dataset(args.data)
-        targets = tuple(args.targets or TARGETS)
-    cfg = FitConfig(family=args.family, targets=targets, members=args.members,
-                    n_folds=args.folds, seed=args.seed, preset=args.preset, n_jobs=args.threads,
-                    calibration_folds=2 if args.calibration_folds is None else args.calibration_folds,
-                    calibration_buffer_reps=args.calibration_buffer_reps, distance_rule=args.std_distance)
+        ds = load_dataset(args.data, how_to_pass="--data PATH")
     n_train, noise_records = None, None
     if args.split in ("default", "random"):
-        sp = ds.default_split() if args.split == "default" else ds.random_split(args.split_seed, args.split_fractions)
+        sp = (_default_split(ds, args.data) if args.split == "default"
+              else ds.random_split(args.split_seed, args.split_fractions))
         trainval, test = list(sp.train) + list(sp.val), list(sp.test)
         n_train = len(sp.train)
         if args.split == "default":

@@ -15,6 +15,15 @@ from typing import Any
 from naslib_anb.cli.main import print_json
 
 
+def _threads(text: str):
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: a positive number or 'auto'") from None
+
+
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("profile", help="measure devices: throughput, latency, energy; ONNX export; import")
     psub = p.add_subparsers(dest="profile_command", metavar="ACTION")
@@ -42,7 +51,8 @@ def add_parser(sub: Any) -> None:
     h.add_argument("--warmup-iters", type=int)
     h.add_argument("--latency-warmup-iters", type=int)
     h.add_argument("--repeats", type=int)
-    h.add_argument("--threads", type=int, help="intra-op CPU threads (fixed and recorded)")
+    h.add_argument("--threads", type=_threads, help="intra-op CPU threads, a number or 'auto' (the CPUs this "
+                                                   "process may use); fixed and recorded")
     h.add_argument("--measure", help="comma list of throughput,latency,energy")
     h.add_argument("--energy-window-s", type=float, help="seconds per energy window")
     h.add_argument("--energy-repeats", type=int, help="energy windows per architecture")

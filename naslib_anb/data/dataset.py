@@ -274,9 +274,14 @@ class Dataset(Sequence[Record]):
         }
 
 
-def load_dataset(path: Optional[PathLike] = None, allow_download: bool = True) -> Dataset:
-    """Load the ANB dataset (tarball or a directory of ``result_*.json``); schema checked."""
-    p = resolve_data_path(path, allow_download=allow_download)
+def load_dataset(path: Optional[PathLike] = None, allow_download: bool = False,
+                 how_to_pass: str = "load_dataset(PATH)") -> Dataset:
+    """Load the ANB dataset (tarball or a directory of ``result_*.json``); schema checked.
+
+    Without ``path`` the data is found by :func:`naslib_anb.data.source.resolve_data_path`'s rule;
+    the network is used only with ``allow_download=True``.
+    """
+    p = resolve_data_path(path, allow_download=allow_download, how_to_pass=how_to_pass)
     if p.is_dir():
         records = _read_directory(p)
     else:
