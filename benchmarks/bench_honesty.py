@@ -118,11 +118,12 @@ def main(argv=None) -> int:
           f"{'rho(std,d)':>10s} {'ceiling':>7s} {'fitted':>6s}  bars met")
     for t, r in res.items():
         mono = f"{100 * r['monotone_share']:.2f}%" if "monotone_share" in r else "-"
-        met = all(v for k, v in r.items() if k.endswith("_met") or k == "in_range")
+        missed = [k.removesuffix("_met") for k, v in r.items() if (k.endswith("_met") or k == "in_range") and not v]
+        met = not missed
         print(f"{t:18s} {r['max_over_measured_max']:8.3f} {r['min_over_measured_min']:8.3f} {mono:>8s} "
               f"{100 * r['coverage_68']:5.1f}% {100 * r['coverage_95']:5.1f}% {r['spearman_std_distance']:10.3f} "
               f"{r.get('spearman_ceiling', float('nan')):7.3f} {r.get('spearman_fitted_space', float('nan')):6.3f}  "
-              f"{'yes' if met else 'NO'}")
+              f"{'yes' if met else 'NO: ' + ', '.join(missed)}")  # which bar each row misses
     return 0
 
 

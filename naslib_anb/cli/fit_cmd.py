@@ -25,22 +25,25 @@ def add_parser(sub) -> None:
                         "XGBoost elsewhere)")
     p.add_argument("--targets", nargs="+", default=None, metavar="T", help="targets (default: all 11)")
     p.add_argument("--out", required=True, type=Path, help="model directory to create")
-    p.add_argument("--members", type=int, default=5, help="ensemble members per target")
-    p.add_argument("--folds", type=int, default=9, help="KFold splits over train+val (member i holds out fold i)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--preset", default="anb", choices=["anb", "upstream"])
-    p.add_argument("--data", default=None, help="dataset tarball or directory of result_*.json")
+    p.add_argument("--members", type=int, default=5, help="ensemble members per target (default 5)")
+    p.add_argument("--folds", type=int, default=9, help="KFold splits over train+val; member i holds out fold i (default 9)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the folds and of member i (seed + i; default 0)")
+    p.add_argument("--preset", default="anb", choices=["anb", "upstream"],
+                   help="hyperparameters: anb (this package's, as shipped; default) or upstream (the paper's)")
+    p.add_argument("--data", default=None, help="dataset tarball or directory of result_*.json (default: "
+                                                 "$NASLIB_ANB_DATA, else ../shared/anb/ beside the checkout, "
+                                                 "else ~/.cache/naslib_anb/)")
     p.add_argument("--profiles", nargs="+", default=None, metavar="DIR",
                    help="fit the device targets of `naslib-anb profile` output directories instead "
                         "(implies --split all)")
     p.add_argument("--split", default="default", choices=["default", "all", "random"],
                    help="default: fit on the upstream train+val, keep test for evaluation; "
                         "all: fit on every record (no test metrics); random: a seeded split of the records "
-                        "(--split-fractions, --split-seed), for datasets you collected yourself")
+                        "(--split-fractions, --split-seed), for datasets you collected yourself (default: default)")
     p.add_argument("--split-fractions", type=float, nargs=3, default=(0.8, 0.1, 0.1), metavar=("TRAIN", "VAL", "TEST"),
                    help="train/val/test shares of --split random (default 0.8 0.1 0.1)")
     p.add_argument("--split-seed", type=int, default=0, help="seed of --split random (default 0)")
-    p.add_argument("--threads", type=int, default=2, help="threads per fit (nthread)")
+    p.add_argument("--threads", type=int, default=2, help="threads per fit (nthread; default 2)")
     p.add_argument("--force", action="store_true", help="replace an existing --out directory")
     p.epilog = ("The model directory is built in OUT.partial and renamed to OUT when complete; a killed fit "
                 "leaves OUT.partial with its finished targets, and rerunning the same command resumes from them.")
@@ -54,8 +57,8 @@ def add_parser(sub) -> None:
                         "size-matched control) whose errors join the std's likelihood, so it learns how errors "
                         "grow away from the data; the shipped set used 10 (default 0: validation splits only)")
     p.add_argument("--std-distance", default="cautious", choices=["cautious", "mle"],
-                   help="distance slope of the std: the largest the held-out errors support (upper end of its "
-                        "95%% profile-likelihood interval; default), or the most likely")
+                   help="distance slope of the std: cautious, the largest the held-out errors support (upper end of "
+                        "its 95%% profile-likelihood interval; default), or mle, the most likely")
     p.set_defaults(func=run)
 
 
@@ -109,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         cfg = _fit_config(args, tuple(args.targets or measured))
         args.split = "all"
     else:
+        print("fit: reading the dataset ...", file=sys.stderr, flush=True)
         ds = load_dataset(args.data, how_to_pass="--data PATH")
     n_train, noise_records = None, None
     if args.split in ("default", "random"):

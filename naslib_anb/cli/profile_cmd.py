@@ -211,7 +211,8 @@ def export(args: argparse.Namespace) -> int:
 
     arch = parse_spec(args.arch)[0].arch
     path = export_onnx(arch, args.out, resolution=args.resolution, batch_size=args.batch_size,
-                       dynamic_batch=not args.static_batch, opset=args.opset, activation=args.activation)
+                       dynamic_batch=not args.static_batch, opset=args.opset, activation=args.activation,
+                       on_step=lambda text: print(f"export-onnx: {text} ...", file=sys.stderr, flush=True))
     print(f"{arch} -> {path} (input 'images' N x 3 x {args.resolution} x {args.resolution}, output 'logits')")
     return 0
 
