@@ -51,5 +51,6 @@ def run(args) -> int:
     print(f"collection regimes: {info['regimes']}; default split: {info['default_split']}")
     print("missing measurements: " + ", ".join(f"{k} {v}" for k, v in info["missing"].items()))
     for t, v in info["targets"].items():
-        print(f"  {t:18s} mean {v['mean']:10.3f} {v['unit']}")
+        print(f"  {t:18s} mean {v['mean']:10.3f} {v['unit']}" if v["mean"] is not None
+              else f"  {t:18s} not measured")
     return 0

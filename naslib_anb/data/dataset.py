@@ -269,9 +269,14 @@ class Dataset(Sequence[Record]):
             "regimes": self.regime_counts(),
             "default_split": split,
             "missing": {k: v for k, v in missing.items() if v},
-            "targets": {t: {"unit": TARGETS[t].unit, "mean": float(np.nanmean(self.values(t)))}
-                        for t in TARGETS},
+            "targets": {t: {"unit": TARGETS[t].unit, "mean": _mean_or_none(self.values(t))} for t in TARGETS},
         }
+
+
+def _mean_or_none(values) -> Optional[float]:
+    """The mean of the measured values; None when nothing is measured (never NaN in JSON)."""
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if finite.size else None
 
 
 def load_dataset(path: Optional[PathLike] = None, allow_download: bool = False,
