@@ -300,3 +300,18 @@ def test_toy_plots_say_toy_not_surrogate():
 
     assert "toy" in source_caption("toy") and "ensemble mean" not in source_caption("toy")
     assert "ensemble mean" in source_caption("anb")
+
+
+# ------------------------------------------------------------------------------------------- 3. README
+def test_readme_is_a_short_landing_page():
+    lines = (REPO / "README.md").read_text().splitlines()
+    assert len(lines) <= 200
+    assert any("load_benchmark" in ln for ln in lines[:60])
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (REPO / "README.md").read_text()
+    ci = [ln for ln in (REPO / ".ci" / "run").read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    test_cmd = ci[-1]
+    assert "pytest" in test_cmd and f"```bash\n{test_cmd}\n```" in readme
+    assert all("pytest" not in ln for ln in ci[:-1])  # install, then the README's command, no more
