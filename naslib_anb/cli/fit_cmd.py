@@ -71,8 +71,6 @@ def _fit_config(args: argparse.Namespace, targets: tuple):
                           f"{' '.join(map(str, fractions))}")
     if args.split_seed < 0:
         raise ConfigError(f"--split-seed must be >= 0, got {args.split_seed}")
-    if args.profiles and args.targets is None and not targets:
-        targets = ("val_top1",)  # validated now; the profiled targets are known once the profiles are read
     return FitConfig(family=args.family, targets=targets, members=args.members,
                      n_folds=args.folds, seed=args.seed, preset=args.preset, n_jobs=args.threads,
                      calibration_folds=2 if args.calibration_folds is None else args.calibration_folds,
@@ -102,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.force:
         raise ConfigError(f"{args.out} already exists; pass --force to replace it")
     check_output(args.out, force=True, signature=MODEL_SIGNATURE)
-    cfg = _fit_config(args, tuple(args.targets or TARGETS))  # every value checked before data is read
+    # every value checked before data is read (a profiled device's targets exist once its profiles are read)
+    cfg = _fit_config(args, ("val_top1",) if args.profiles else tuple(args.targets or TARGETS))
     if args.profiles:
         from naslib_anb.profiling.dataset import load_profiles
 

@@ -157,6 +157,9 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, **over)
     if args.measure is None and args.config is None:
         cfg = _default_measurements(cfg)
+    from naslib_anb.outdir import check_writable
+
+    check_writable(args.out, "--out")  # before any dataset is read or network built
     entries = build_manifest(args.archs, args.data)
     bases = _bases(entries, args.data, args.match_dataset)
     res = run_sweep(entries, cfg, args.out, retry_failed=args.retry_failed, bases=bases,
