@@ -19,7 +19,8 @@ fence (invisible when rendered):
   Blocks that import ``naslib``, ``naslib_anb.naslib`` or ``torch``, or run a NASLib runner, are
   detected as needing them without a marker;
 - ``<!-- snippet: timeout SECONDS -->``: another limit than the default 1,200 s (a hang guard, not a
-  speed test).
+  speed test);
+- ``<!-- snippet: slow -->``: runs with the slow tests only (``pytest -m slow``; deselected by default).
 
 Every other fence must carry a language that is not executed (``text``, ``jsonc``, ``yaml``,
 ``bibtex``, ...); a bare fence fails ``test_every_fence_is_classified`` so that nothing meant to be
@@ -61,7 +62,7 @@ NOT_EXECUTED = {"text", "jsonc", "json", "yaml", "bibtex", "toml", "csv", "conso
 LINKED_DIRS = ("configs", "runners", "examples", "benchmarks")
 DEFAULT_TIMEOUT = 1200  # catches hangs; a loaded 2-core machine must not fail a block
 FENCE = re.compile(r"^(\s*)```(\S*)\s*$")
-MARKER = re.compile(r"^\s*<!--\s*snippet:\s*(skip|needs|timeout)\b\s*(.*?)\s*-->\s*$")
+MARKER = re.compile(r"^\s*<!--\s*snippet:\s*(skip|needs|timeout|slow)\b\s*(.*?)\s*-->\s*$")
 KNOWN_NEEDS = {"naslib", "torch", "gpu", "data"}
 
 #: (test id, status, reason) collected for the terminal summary (tests/conftest.py prints it)
@@ -77,6 +78,7 @@ class Block:
     skip: str | None = None
     needs: set[str] = field(default_factory=set)
     timeout: int = DEFAULT_TIMEOUT
+    slow: bool = False
 
     @property
     def id(self) -> str:
@@ -110,6 +112,8 @@ def parse_blocks(path: Path) -> list[Block]:
                 block.skip = arg or "marked skip"
             elif kind == "needs":
                 block.needs |= {n.strip() for n in arg.split(",") if n.strip()}
+            elif kind == "slow":
+                block.slow = True
             else:
                 block.timeout = int(arg)
             j -= 1
@@ -205,11 +209,12 @@ def test_parser_reads_markers(tmp_path):
     """The marker grammar, checked on a small document (so a parser slip cannot hide blocks)."""
     doc = tmp_path / "doc.md"
     doc.write_text("text\n\n<!-- snippet: skip installs things -->\n```bash\npip install x\n```\n\n"
-                   "<!-- snippet: needs naslib, gpu -->\n<!-- snippet: timeout 900 -->\n\n```python\n"
+                   "<!-- snippet: needs naslib, gpu -->\n<!-- snippet: timeout 900 -->\n<!-- snippet: slow -->\n\n```python\n"
                    "print(1)\n```\n```\nbare\n```\n  ```python\n  import torch\n  ```\n")
     a, b, c, d = parse_blocks(doc)
     assert (a.lang, a.skip, a.code) == ("bash", "installs things", "pip install x\n")
-    assert (b.lang, b.skip, b.needs, b.timeout, b.line) == ("python", None, {"naslib", "gpu"}, 900, 11)
+    assert (b.lang, b.skip, b.needs, b.timeout, b.line, b.slow) == ("python", None, {"naslib", "gpu"}, 900, 12, True)
+    assert not a.slow
     assert c.lang == "" and c.skip is None
     assert d.code == "import torch\n" and implied_needs(d) == {"torch"}
     a.code = "from naslib_anb.naslib import register\nregister()\n"
@@ -218,7 +223,8 @@ def test_parser_reads_markers(tmp_path):
     assert implied_needs(a) == {"naslib"}
 
 
-@pytest.mark.parametrize("block", RUNNABLE, ids=[b.id for b in RUNNABLE])
+@pytest.mark.parametrize("block", [pytest.param(b, id=b.id, marks=[pytest.mark.slow] if b.slow else [])
+                                   for b in RUNNABLE])
 def test_snippet_runs(block: Block, scratch: Path, tmp_path_factory):
     if block.skip:
         REPORT.append((block.id, "skipped (marked)", block.skip))
