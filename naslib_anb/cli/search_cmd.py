@@ -131,7 +131,7 @@ def config_from_args(args: argparse.Namespace, extra: Optional[dict[str, Any]] =
 
 def run(args: argparse.Namespace) -> int:
     from naslib_anb.search.driver import run_search
-    from naslib_anb.search.output import RUN_FILES, format_pareto, prepare_out_dir, write_run
+    from naslib_anb.search.output import ACCURACY_PLOT, RUN_FILES, format_pareto, prepare_out_dir, write_run
 
     from naslib_anb.outdir import RUN_SIGNATURE, staged_output
 
@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     print(format_pareto(pd.read_csv(out / "pareto.csv"), cfg.accuracy, result.device_target))
-    written = [f for f in RUN_FILES if (out / f).exists()]
+    written = [f for f in (*RUN_FILES, ACCURACY_PLOT) if (out / f).exists()]
     print(f"wrote {out}/: {', '.join(written)}")
     return 0
 

@@ -14,8 +14,11 @@ from naslib_anb.search.pareto import pareto_mask
 from naslib_anb.search.records import SearchResult
 from naslib_anb.targets import get_target
 
+#: what a run with a device objective writes
 RUN_FILES = ("config.yaml", "queries.csv", "pareto.csv", "pareto.json", "summary.json", "trajectory.png",
-             "pareto.png", "accuracy.png")
+             "pareto.png")
+#: an accuracy-only run's figure in place of pareto.png (one objective has no front)
+ACCURACY_PLOT = "accuracy.png"
 
 
 def prepare_out_dir(out: Path, force: bool = False) -> Path:
@@ -83,7 +86,7 @@ def write_run(result: SearchResult, benchmark: Benchmark, out: Path, *, plots: b
                                  higher_is_better=get_target(result.device_target).higher_is_better,
                                  benchmark=name)
         else:  # accuracy-only: no front to draw; accuracy against model size, the best architecture marked
-            plotting.plot_pareto(_with_params(frame), pareto, cfg.accuracy, None, out / "accuracy.png",
+            plotting.plot_pareto(_with_params(frame), pareto, cfg.accuracy, None, out / ACCURACY_PLOT,
                                  title=title, benchmark=name)
     atomic_write_json(out / "summary.json", summary)
     return summary
