@@ -250,7 +250,25 @@ def test_own_dataset_with_the_default_split_hints_split_random(cmd, tmp_path, ca
     assert not (tmp_path / "m").exists()
 
 
-def test_fit_split_random_on_own_dataset_works(tmp_path, capsys):
+@pytest.fixture()
+def terminal(monkeypatch):
+    """stderr taken for a terminal: the step lines are printed (in a pipe they are not)."""
+    from naslib_anb.cli import progress
+
+    monkeypatch.setattr(progress, "interactive", lambda: True)
+
+
+def test_step_lines_only_on_a_terminal(capsys, monkeypatch):
+    from naslib_anb.cli import progress
+
+    progress.step("fit", "reading the dataset")
+    assert capsys.readouterr().err == ""  # captured: not a terminal, so errors stay one line
+    monkeypatch.setattr(progress, "interactive", lambda: True)
+    progress.step("fit", "reading the dataset")
+    assert capsys.readouterr().err == "fit: reading the dataset ...\n"
+
+
+def test_fit_split_random_on_own_dataset_works(tmp_path, capsys, terminal):
     own = _own_dataset(tmp_path / "own", n=40)
     assert main(["fit", "--data", str(own), "--split", "random", "--targets", "val_top1", "--family", "xgb",
                  "--members", "2", "--folds", "2", "--out", str(tmp_path / "m")]) == 0
@@ -258,7 +276,7 @@ def test_fit_split_random_on_own_dataset_works(tmp_path, capsys):
     assert "fit: reading the dataset" in capsys.readouterr().err
 
 
-def test_evaluate_labels_both_train_time_figures(anb_data_path, capsys):
+def test_evaluate_labels_both_train_time_figures(anb_data_path, capsys, terminal):
     assert main(["evaluate", "--data", str(anb_data_path), "--targets", "train_time", "val_top1"]) == 0
     cap = capsys.readouterr()
     rows = [ln for ln in cap.out.splitlines() if ln.startswith("train_time")]

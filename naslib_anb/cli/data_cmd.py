@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 from naslib_anb.cli.main import print_json
 
@@ -23,6 +22,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from naslib_anb.data import download, load_dataset
+    from naslib_anb.cli.progress import step
     from naslib_anb.data.consistency import check_costs
 
     if args.csv is not None:
@@ -34,7 +34,7 @@ def run(args) -> int:
         check_writable(args.csv, "--csv")  # before the dataset is read
     if args.download:
         download()
-    print("data: reading the dataset ...", file=sys.stderr, flush=True)
+    step("data", "reading the dataset")
     ds = load_dataset(args.path, allow_download=args.download, how_to_pass="--data PATH")
     check_costs(ds)
     info = ds.summary()

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from pathlib import Path
 
 from naslib_anb.errors import ConfigError
@@ -76,8 +75,10 @@ def _row(label: str, target: str, v: dict, mark: str) -> str:
 
 
 def _step(message: str) -> None:
-    """A line per step on stderr: evaluating takes ~10 s and must not look stuck."""
-    print(f"evaluate: {message} ...", file=sys.stderr, flush=True)
+    """A line per step on a terminal: evaluating takes ~10 s and must not look stuck."""
+    from naslib_anb.cli.progress import step
+
+    step("evaluate", message)
 
 
 def _default_split(ds, data):

@@ -89,6 +89,7 @@ def _default_split(ds, data):
 def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     from naslib_anb.cli.main import print_json
+    from naslib_anb.cli.progress import step
     from naslib_anb.data import load_dataset
     from naslib_anb.surrogates import evaluate_model_set, fit_model_set
     from naslib_anb.surrogates._fit import MIN_CALIBRATION_RECORDS, require_calibration_records
@@ -111,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         cfg = _fit_config(args, tuple(args.targets or measured))
         args.split = "all"
     else:
-        print("fit: reading the dataset ...", file=sys.stderr, flush=True)
+        step("fit", "reading the dataset")
         ds = load_dataset(args.data, how_to_pass="--data PATH")
     n_train, noise_records = None, None
     if args.split in ("default", "random"):

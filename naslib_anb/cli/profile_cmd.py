@@ -209,13 +209,14 @@ def compare(args: argparse.Namespace) -> int:
 
 
 def export(args: argparse.Namespace) -> int:
+    from naslib_anb.cli.progress import step
     from naslib_anb.profiling.export import export_onnx
     from naslib_anb.profiling.manifest import parse_spec
 
     arch = parse_spec(args.arch)[0].arch
     path = export_onnx(arch, args.out, resolution=args.resolution, batch_size=args.batch_size,
                        dynamic_batch=not args.static_batch, opset=args.opset, activation=args.activation,
-                       on_step=lambda text: print(f"export-onnx: {text} ...", file=sys.stderr, flush=True))
+                       on_step=lambda text: step("export-onnx", text))
     print(f"{arch} -> {path} (input 'images' N x 3 x {args.resolution} x {args.resolution}, output 'logits')")
     return 0
 
