@@ -82,12 +82,28 @@ def test_the_checkout_location_is_beside_this_repository():
     assert source.checkout_data_dir() == REPO.parent / "shared" / "anb"
 
 
-def test_tests_find_data_by_the_library_rule():
-    import conftest
-    import test_docs_snippets
+def _module_at(path: Path):
+    """The module of one test file, by path (``conftest`` is also a name under tests/naslib_integration/)."""
+    import importlib.util
 
-    assert conftest.data_path() == source.find_data_path() == test_docs_snippets.data_path()
-    assert "SHARED_ANB" not in vars(conftest)
+    name = f"_first_hour_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[name]
+    return module
+
+
+def test_tests_find_data_by_the_library_rule():
+    conftest = _module_at(REPO / "tests" / "conftest.py")
+    snippets = _module_at(REPO / "tests" / "test_docs_snippets.py")
+    assert conftest.data_path() == source.find_data_path() == snippets.data_path()
+    for test_file in ("conftest.py", "test_docs_snippets.py"):  # no path of their own
+        text = (REPO / "tests" / test_file).read_text()
+        assert '"shared"' not in text and "NASLIB_ANB_DATA\")" not in text, test_file
 
 
 def test_no_network_unless_asked(no_data):
