@@ -101,6 +101,7 @@ def test_tests_find_data_by_the_library_rule():
     conftest = _module_at(REPO / "tests" / "conftest.py")
     snippets = _module_at(REPO / "tests" / "test_docs_snippets.py")
     assert conftest.data_path() == source.find_data_path() == snippets.data_path()
+    assert conftest.NO_DATA == snippets.no_data_reason()  # no data: one skip reason everywhere
     for test_file in ("conftest.py", "test_docs_snippets.py"):  # no path of their own
         text = (REPO / "tests" / test_file).read_text()
         assert '"shared"' not in text and "NASLIB_ANB_DATA\")" not in text, test_file
