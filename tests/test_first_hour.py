@@ -115,9 +115,11 @@ def test_no_network_unless_asked(no_data):
         load_dataset()  # the patched download would raise AssertionError if it were tried
 
 
-@pytest.mark.parametrize("argv", [["evaluate"], ["data"], ["fit", "--targets", "val_top1"]])
+@pytest.mark.parametrize("argv", [["evaluate"], ["data"], ["fit", "--targets", "val_top1"],
+                                  ["profile", "run", "--archs", "dataset:2", "--config",
+                                   str(REPO / "configs" / "profile" / "cpu.yaml")]])
 def test_cli_without_data_says_data_flag_and_stays_offline(argv, no_data, capsys):
-    if argv[0] == "fit":
+    if argv[0] in ("fit", "profile"):
         argv = argv + ["--out", str(no_data / "out")]
     assert main(argv) == 2
     line = _one_line_error(capsys)

@@ -111,7 +111,7 @@ def _bases(entries: Any, data: Any, match: bool) -> dict[str, Any]:
         return {}
     from naslib_anb.data import load_dataset
 
-    ds = load_dataset(data)
+    ds = load_dataset(data, how_to_pass="--data PATH")
     by_name = {r.name: r for r in ds}
     by_arch = {}
     for rec in ds.unique():
@@ -160,8 +160,13 @@ def run(args: argparse.Namespace) -> int:
     from naslib_anb.outdir import check_writable
 
     check_writable(args.out, "--out")  # before any dataset is read or network built
-    entries = build_manifest(args.archs, args.data)
-    bases = _bases(entries, args.data, args.match_dataset)
+    data = args.data
+    if args.match_dataset or any(str(spec).startswith("dataset") for spec in args.archs):
+        from naslib_anb.data import resolve_data_path
+
+        data = resolve_data_path(args.data, how_to_pass="--data PATH")  # found by the one rule, or said how
+    entries = build_manifest(args.archs, data)
+    bases = _bases(entries, data, args.match_dataset)
     res = run_sweep(entries, cfg, args.out, retry_failed=args.retry_failed, bases=bases,
                     progress=not args.no_progress)
     info = res.as_dict()
@@ -232,7 +237,7 @@ def import_cmd(args: argparse.Namespace) -> int:
     if args.data:
         from naslib_anb.data import load_dataset
 
-        bases = {str(r.arch): r.to_json() for r in load_dataset(args.data).unique()}
+        bases = {str(r.arch): r.to_json() for r in load_dataset(args.data, how_to_pass="--data PATH").unique()}
     res = import_results(args.file, args.device, args.out, env, bases=bases, overwrite=args.overwrite)
     print_json(res)
     return 0
