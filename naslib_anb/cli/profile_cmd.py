@@ -157,9 +157,6 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, **over)
     if args.measure is None and args.config is None:
         cfg = _default_measurements(cfg)
-    from naslib_anb.outdir import check_writable
-
-    check_writable(args.out, "--out")  # before any dataset is read or network built
     data = args.data
     if args.match_dataset or any(str(spec).startswith("dataset") for spec in args.archs):
         from naslib_anb.data import resolve_data_path
