@@ -133,6 +133,7 @@ def test_bench_latency_transform_picks_a_monotone_stage_model_on_validation(anb_
     assert "<- pick" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_bench_latency_transform_compares_held_out_folds_and_the_latency_curve_off_the_data(anb_data_path, capsys):
     mod = load_script("benchmarks/bench_latency_transform.py")
     res = mod.measure(ps=(4.0,), ceilings=(4600.0,), qs=(0.8,), members=2, pairs=1000, samples=2000,
