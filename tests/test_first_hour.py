@@ -329,6 +329,8 @@ def test_accuracy_only_run_has_no_pareto_plot_or_set(tmp_path, capsys):
                  "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "Pareto set" not in text and "Best architecture by val_top1" in text
+    assert "reward" not in text and "best by val_top1:" in text  # no reward without a device
+    assert json.loads((out / "summary.json").read_text())["best_by"] == "val_top1"
     assert not (out / "pareto.png").exists() and (out / "accuracy.png").is_file()
 
 

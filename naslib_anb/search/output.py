@@ -100,7 +100,9 @@ def run_summary(result: SearchResult) -> dict[str, Any]:
     """
     summary = result.summary()
     acc = result.config.accuracy
-    summary["best_by"] = "reward" if summary.get("best_reward") is not None else acc
+    # a reward exists only with a device objective (accuracy-only runs carry their accuracy as the reward)
+    rewarded = result.device_target is not None and summary.get("best_reward") is not None
+    summary["best_by"] = "reward" if rewarded else acc
     summary["best_accuracy"] = summary["best_values"].get(acc, summary["best_accuracy"])
     top = max(result.records, key=lambda r: r.values[acc])
     summary["highest_accuracy"] = {"value": top.values[acc], "arch": top.arch}
