@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
                           "`naslib-anb fit --split default`")
     _step("reading the dataset")
     ds = load_dataset(args.data, how_to_pass="--data PATH")
-    test = list(_default_split(ds, args.data).test)
+    test = list(_default_split(ds, args.data or ds.source).test)
     _step(f"scoring {len(models.ensembles)} targets on the {len(test)} test architectures")
     res = evaluate_model_set(models, test)
     if args.json:

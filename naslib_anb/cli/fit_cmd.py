@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         ds = load_dataset(args.data, how_to_pass="--data PATH")
     n_train, noise_records = None, None
     if args.split in ("default", "random"):
-        sp = (_default_split(ds, args.data) if args.split == "default"
+        sp = (_default_split(ds, args.data or ds.source) if args.split == "default"
               else ds.random_split(args.split_seed, args.split_fractions))
         trainval, test = list(sp.train) + list(sp.val), list(sp.test)
         n_train = len(sp.train)
