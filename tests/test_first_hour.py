@@ -354,3 +354,16 @@ def test_ci_runs_exactly_the_readme_test_command():
     test_cmd = ci[-1]
     assert "pytest" in test_cmd and f"```bash\n{test_cmd}\n```" in readme
     assert all("pytest" not in ln for ln in ci[:-1])  # install, then the README's command, no more
+
+
+@pytest.mark.slow
+def test_export_onnx_says_each_step(tmp_path, capsys, terminal):
+    pytest.importorskip("torch", reason="needs the train/profile extra (torch)")
+    pytest.importorskip("onnx", reason="needs the profile extra (onnx)")
+    out = tmp_path / "tiny.onnx"
+    assert main(["profile", "export-onnx", "e1k3l1s0-e1k3l1s0-e1k3l1s0-e1k3l1s0-e1k3l1s0-e1k3l1s0-e1k3l1s0",
+                 "--resolution", "32", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    steps = [ln for ln in err.splitlines() if ln.startswith("export-onnx: ")]
+    assert [s.split(": ", 1)[1].split()[0] for s in steps] == ["importing", "building", "tracing", "checking"], err
+    assert out.stat().st_size > 0
