@@ -367,3 +367,18 @@ def test_export_onnx_says_each_step(tmp_path, capsys, terminal):
     steps = [ln for ln in err.splitlines() if ln.startswith("export-onnx: ")]
     assert [s.split(": ", 1)[1].split()[0] for s in steps] == ["importing", "building", "tracing", "checking"], err
     assert out.stat().st_size > 0
+
+
+def test_bench_honesty_says_which_bar_a_row_misses(monkeypatch, capsys):
+    from _scripts import load_script
+
+    mod = load_script("benchmarks/bench_honesty.py")
+    row = {"max_over_measured_max": 1.0, "min_over_measured_min": 1.0, "in_range": True, "monotone_share": 1.0,
+           "monotone_met": True, "coverage_68": 0.7, "coverage_95": 0.95, "coverage_met": True,
+           "spearman_std_distance": 0.1, "spearman_met": False, "spearman_ceiling": 0.2,
+           "spearman_fitted_space": 0.3}
+    monkeypatch.setattr(mod, "measure", lambda *a, **k: {"throughput_a100": row, "val_top1": {
+        **row, "spearman_met": True}})
+    assert mod.main([]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].endswith("NO: spearman") and lines[2].endswith("yes")
