@@ -191,12 +191,17 @@ def test_sigterm_during_a_search_leaves_no_partial_or_lock(tmp_path):
         proc = subprocess.Popen([sys.executable, "-m", "naslib_anb.cli.main", "search", "--optimizer", "rs",
                                  "--benchmark", "toy", "--budget", "1000000", "--no-progress", "--no-plots",
                                  "--out", str(out)], env=env, stdout=subprocess.DEVNULL, stderr=err)
-        deadline = time.time() + 300
-        while proc.poll() is None and time.time() < deadline and not (partial.is_dir() and lock.exists()):
-            time.sleep(0.05)
-        assert proc.poll() is None, (tmp_path / "stderr.txt").read_text()
-        proc.send_signal(signal.SIGTERM)
-        rc = proc.wait(timeout=300)
+        try:
+            deadline = time.time() + 300
+            while proc.poll() is None and time.time() < deadline and not (partial.is_dir() and lock.exists()):
+                time.sleep(0.05)
+            assert proc.poll() is None, (tmp_path / "stderr.txt").read_text()
+            proc.send_signal(signal.SIGTERM)
+            rc = proc.wait(timeout=300)
+        finally:
+            if proc.poll() is None:  # never leave the child behind, whatever failed
+                proc.kill()
+                proc.wait()
     assert rc == 128 + signal.SIGTERM, (tmp_path / "stderr.txt").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stderr.txt"]
 
