@@ -387,3 +387,16 @@ def test_bench_honesty_says_which_bar_a_row_misses(monkeypatch, capsys):
     assert mod.main([]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].endswith("NO: spearman") and lines[2].endswith("yes")
+
+
+def test_query_all_refuses_a_zero_dimensional_target_array():
+    """Found by the fuzz test: ``np.array(3)`` says it is iterable, then raises TypeError."""
+    import numpy as np
+
+    from naslib_anb.benchmark import load_benchmark
+    from naslib_anb.errors import UnknownTargetError
+
+    bench = load_benchmark()
+    with pytest.raises(UnknownTargetError, match="array"):
+        bench.query_all([EFFICIENTNET_B0], np.array(3))
+    assert list(bench.query_all([EFFICIENTNET_B0], np.array(["val_top1"]))) == ["val_top1"]
