@@ -36,6 +36,7 @@ def measure(targets, radii=(10, 12), reps: int = 10, held_out: int = 40, members
             data=None) -> dict:
     import numpy as np
     from scipy.stats import spearmanr
+    from tqdm import tqdm
 
     from naslib_anb.benchmark import load_benchmark
     from naslib_anb.data import load_dataset
@@ -58,7 +59,7 @@ def measure(targets, radii=(10, 12), reps: int = 10, held_out: int = 40, members
         # the calibration's own splits, plus a buffer of 1 (only the held-out records left out)
         splits = buffered_splits(recs, reps, seed, radii=(1, *radii), held_out=held_out)
         arms: dict[str, dict[str, list]] = {}
-        for split in splits:
+        for split in tqdm(splits, desc=f"bench_error_distance {t}", unit="refit"):  # ~1 s per refit
             arm = split[0].rsplit("_", 1)[0].replace("buffer", "buffer ").replace("control", "random n")
             oos = out_of_sample(recs, t, cfg, [split], shared)
             a = arms.setdefault(arm, {"err": [], "distance": [], "n_train": []})

@@ -173,14 +173,15 @@ def main(argv=None) -> int:
           f"{'fast68':>6s} {'fast95':>6s} {'rho(std,d)':>10s} {'ceiling':>7s} {'fitted':>6s} {'eq.value':>8s}  bars met")
     for t, r in res.items():
         mono = f"{100 * r['monotone_share']:.2f}%" if "monotone_share" in r else "-"
-        met = all(v for k, v in r.items() if k.endswith("_met") or k == "in_range")
+        missed = [k.removesuffix("_met") for k, v in r.items() if (k.endswith("_met") or k == "in_range") and not v]
+        met = not missed
         fast = (f"{100 * r['fast_coverage_68']:5.1f}% {100 * r['fast_coverage_95']:5.1f}%" if "fast_coverage_68" in r
                 else f"{'-':>6s} {'-':>6s}")
         print(f"{t:18s} {r['max_over_measured_max']:8.3f} {r['min_over_measured_min']:8.3f} {mono:>8s} "
               f"{100 * r['coverage_68']:5.1f}% {100 * r['coverage_95']:5.1f}% {fast} {r['spearman_std_distance']:10.3f} "
               f"{r.get('spearman_ceiling', float('nan')):7.3f} {r.get('spearman_fitted_space', float('nan')):6.3f} "
               f"{r['spearman_at_equal_value']:8.3f}  "
-              f"{'yes' if met else 'NO'}")
+              f"{'yes' if met else 'NO: ' + ', '.join(missed)}")  # which bar each row misses
     if shape is not None:
         print(f"\n{'target':18s} {'sixth':>5s} {'median':>8s} {'rms rel err':>11s} {'std/pred':>8s} {'rms z':>6s}")
         for t, rows in shape.items():

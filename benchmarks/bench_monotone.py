@@ -57,8 +57,12 @@ def measure(targets, pairs: int = 50_000, seed: int = 1001, data=None) -> dict:
     small = stage_codes(sample(seed, pairs))
     big, _ = bigger_neighbours(small, seed)
 
+    from tqdm import tqdm
+
     out = {}
-    for t in targets:
+    bar = tqdm(targets, desc="bench_monotone", unit="target")  # minutes per target: say where it is
+    for t in bar:
+        bar.set_postfix_str(t)
         ens = load_target(model_dir, t, man["targets"][t], native=True, compile=False)
         members = ens.members
         inv = get_transform(ens.transform).inverse

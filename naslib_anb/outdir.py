@@ -1,7 +1,8 @@
 """Output directories written whole: one writer at a time, staged beside the target, swapped in at the end.
 
 A run writes into ``<out>.partial`` while holding an ``fcntl`` lock on ``<out>.lock`` (the kernel
-drops the lock when the process dies, so a killed run never blocks the next one). On success the
+drops the lock when the process dies, so a killed run never blocks the next one; SIGTERM unwinds
+and removes both the staging directory and the lock file, as a failure does). On success the
 staging directory replaces ``<out>`` in two renames; ``--force`` therefore replaces the whole
 directory, never leaving a previous run's files beside new ones. A second writer gets
 :class:`OutputBusyError` at once.
@@ -12,6 +13,8 @@ import contextlib
 import errno
 import os
 import shutil
+import signal
+import threading
 from pathlib import Path
 from typing import Iterator, Sequence, Union
 
@@ -103,6 +106,26 @@ class OutputLock:
         self.release()
 
 
+@contextlib.contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """SIGTERM (``kill``, a scheduler's stop) unwinds like an exception, so the staging directory and
+    the lock file are cleaned up as on any other failure (by default it ends the process on the spot).
+    Only the main thread can set handlers, and a handler someone else installed is left alone."""
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _recover(out: Path) -> None:
     """Finish or undo a swap that a kill interrupted (called under the lock)."""
     old = sibling(out, _OLD_SUFFIX)
@@ -134,7 +157,7 @@ def staged_output(out: PathLike, *, force: bool = False, flag: str = "--out", re
     """
     out = Path(os.path.abspath(out))
     check_output(out, force=force, flag=flag, signature=signature)
-    with OutputLock(out, flag):
+    with _sigterm_unwinds(), OutputLock(out, flag):
         _recover(out)
         check_output(out, force=force, flag=flag, signature=signature)  # again, under the lock
         staging = sibling(out, STAGING_SUFFIX)

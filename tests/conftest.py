@@ -1,28 +1,25 @@
-"""Shared fixtures. The ANB data is read from ``$NASLIB_ANB_DATA`` or the shared folder beside the repo."""
+"""Shared fixtures. The ANB data is found by the library's one rule (naslib_anb.data.source)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from naslib_anb.data.source import WHERE_TO_PUT, find_data_path
+
 REPO = Path(__file__).resolve().parents[1]
-SHARED_ANB = REPO.parent / "shared" / "anb"
+NO_DATA = f"ANB dataset not found ({WHERE_TO_PUT})"
 
 
 def data_path() -> Path | None:
-    env = os.environ.get("NASLIB_ANB_DATA")
-    if env and Path(env).exists():
-        return Path(env)
-    tar = SHARED_ANB / "anb_dataset_jsons.tar.gz"
-    return tar if tar.exists() else None
+    return find_data_path()
 
 
 @pytest.fixture(scope="session")
 def anb_data_path() -> Path:
     p = data_path()
     if p is None:
-        pytest.skip("ANB dataset not found: set NASLIB_ANB_DATA or place it in ../shared/anb/")
+        pytest.skip(NO_DATA)
     return p
 
 
@@ -34,10 +31,12 @@ def dataset(anb_data_path):
 
 
 @pytest.fixture(scope="session")
-def shared_split_dir() -> Path:
-    if not (SHARED_ANB / "default_split_test.json").exists():
-        pytest.skip("shared split files not found")
-    return SHARED_ANB
+def shared_split_dir(anb_data_path) -> Path:
+    """The upstream split files, which sit beside the tarball."""
+    folder = anb_data_path if anb_data_path.is_dir() else anb_data_path.parent
+    if not (folder / "default_split_test.json").exists():
+        pytest.skip(f"upstream split files not beside the dataset in {folder}")
+    return folder
 
 
 @pytest.fixture(autouse=True)

@@ -73,6 +73,7 @@ def test_precise_bn_is_an_equal_weight_average_of_the_batches():
     assert bn.momentum == 0.1 and not net.training
 
 
+@pytest.mark.slow
 def test_train_runner_takes_resolution_and_class_count(tmp_path):
     from naslib_anb.training.data import make_image_folder
 

@@ -378,12 +378,14 @@ def test_offline_without_data_names_the_three_ways(monkeypatch, tmp_path):
 
     monkeypatch.delenv("NASLIB_ANB_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(source, "checkout_data_dir", lambda: tmp_path / "beside")
 
     def offline(*a, **k):
         raise DataError(f"could not download {source.TARBALL_URL}: <urlopen error [Errno -3] no network>")
 
     monkeypatch.setattr(source, "download", offline)
-    with pytest.raises(DataNotFoundError) as ei:
-        load_dataset()
-    msg = str(ei.value)
-    assert "$NASLIB_ANB_DATA" in msg and "load_dataset(PATH)" in msg and str(tmp_path / "cache") in msg
+    for kwargs in ({}, {"allow_download": True}):  # the network only when asked; both name the ways in
+        with pytest.raises(DataNotFoundError) as ei:
+            load_dataset(**kwargs)
+        msg = str(ei.value)
+        assert "$NASLIB_ANB_DATA" in msg and "load_dataset(PATH)" in msg and str(tmp_path / "cache") in msg

@@ -5,6 +5,7 @@ import pytest
 from _scripts import load_script
 
 
+@pytest.mark.slow
 def test_bench_monotone_shows_the_shipped_correction_and_what_it_replaced(anb_data_path, capsys):
     mod = load_script("benchmarks/bench_monotone.py")
     res = mod.measure(["throughput_tpuv2"], pairs=3000, data=str(anb_data_path))["throughput_tpuv2"]
@@ -16,6 +17,7 @@ def test_bench_monotone_shows_the_shipped_correction_and_what_it_replaced(anb_da
     assert "main effects only" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_bench_monotone_shows_the_tpuv3_envelope_against_the_table_correction(anb_data_path):
     mod = load_script("benchmarks/bench_monotone.py")
     res = mod.measure(["throughput_tpuv3"], pairs=2000, data=str(anb_data_path))["throughput_tpuv3"]
@@ -27,6 +29,7 @@ def test_bench_monotone_shows_the_tpuv3_envelope_against_the_table_correction(an
     assert res["envelope"]["oof_r2"] > res["monotone"]["oof_r2"]
 
 
+@pytest.mark.slow
 def test_bench_star_shows_stage_0_interactions_and_the_envelope(anb_data_path, capsys):
     mod = load_script("benchmarks/bench_star.py")
     res = mod.measure("throughput_tpuv3", family="xgb", members=2, pairs=1500, data=str(anb_data_path))
@@ -44,6 +47,7 @@ def test_bench_star_shows_stage_0_interactions_and_the_envelope(anb_data_path, c
     assert "star0" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_bench_honesty_reports_the_bars_and_the_spearman_ceiling(anb_data_path, capsys):
     mod = load_script("benchmarks/bench_honesty.py")
     res = mod.measure(samples=3000, pairs=3000, spearman_samples=1500, data=str(anb_data_path))
@@ -64,6 +68,7 @@ def test_bench_honesty_reports_the_bars_and_the_spearman_ceiling(anb_data_path, 
     assert "ceiling" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_bench_std_distance_refits_on_cut_training_sets(anb_data_path):
     mod = load_script("benchmarks/bench_std_distance.py")
     res = mod.measure(["throughput_vck190"], fraction=0.3, samples=500, data=str(anb_data_path))["throughput_vck190"]
@@ -82,6 +87,7 @@ def test_bench_std_distance_rejects_a_bad_fraction():
         load_script("benchmarks/bench_std_distance.py").main(["--fraction", "1.5"])
 
 
+@pytest.mark.slow
 def test_bench_error_distance_holds_out_behind_a_buffer(anb_data_path, capsys):
     mod = load_script("benchmarks/bench_error_distance.py")
     res = mod.measure(["throughput_zcu102"], radii=(10,), reps=1, held_out=20, members=2,
@@ -110,6 +116,7 @@ def test_bench_error_distance_rejects_bad_arguments(argv, match, anb_data_path):
         load_script("benchmarks/bench_error_distance.py").main([*argv, "--data", str(anb_data_path)])
 
 
+@pytest.mark.slow
 def test_bench_latency_transform_picks_a_monotone_stage_model_on_validation(anb_data_path, capsys):
     mod = load_script("benchmarks/bench_latency_transform.py")
     res = mod.measure(ps=(4.0,), ceilings=(4600.0,), qs=(1.0, 0.8), members=2, pairs=2000, heldout=False,
@@ -127,6 +134,7 @@ def test_bench_latency_transform_picks_a_monotone_stage_model_on_validation(anb_
     assert "<- pick" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_bench_latency_transform_compares_held_out_folds_and_the_latency_curve_off_the_data(anb_data_path, capsys):
     mod = load_script("benchmarks/bench_latency_transform.py")
     res = mod.measure(ps=(4.0,), ceilings=(4600.0,), qs=(0.8,), members=2, pairs=1000, samples=2000,

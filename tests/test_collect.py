@@ -58,6 +58,7 @@ def test_failures_are_recorded_and_retried_then_given_up(tmp_path):
     assert "no_such_data" in err
 
 
+@pytest.mark.slow
 def test_local_executor_kill_and_resume_then_fit(tmp_path):
     """Kill the collector midway (process group), rerun: every planned arch exactly once, nothing lost."""
     pytest.importorskip("torch")
@@ -215,6 +216,7 @@ def _cfg(root, **over):
     return load_config(TINY, {"data_dir": str(Path(root).resolve()), **over})
 
 
+@pytest.mark.slow
 def test_preempted_task_is_requeued_and_resumes_from_its_last_epoch(tmp_path, monkeypatch):
     """submitit's LocalExecutor: preempt (USR2) a task right after epoch 0's checkpoint; submitit
     requeues it (Checkpointable) and the requeued task resumes at epoch 1, not from scratch."""

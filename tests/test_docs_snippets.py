@@ -20,7 +20,8 @@ fence (invisible when rendered):
   Syne Tune (or their ``naslib_anb`` adapters), or run a NASLib runner, are detected as needing them
   without a marker;
 - ``<!-- snippet: timeout SECONDS -->``: another limit than the default 1,200 s (a hang guard, not a
-  speed test).
+  speed test);
+- ``<!-- snippet: slow -->``: runs with the slow tests only (``pytest -m slow``; deselected by default).
 
 Every other fence must carry a language that is not executed (``text``, ``jsonc``, ``yaml``,
 ``bibtex``, ...); a bare fence fails ``test_every_fence_is_classified`` so that nothing meant to be
@@ -44,13 +45,17 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def data_path() -> Path | None:
-    """The ANB data the snippets read: ``$NASLIB_ANB_DATA``, else the shared folder beside the repo
-    (the same rule as tests/conftest.py, which cannot be imported by name beside other conftests)."""
-    env = os.environ.get("NASLIB_ANB_DATA")
-    if env and Path(env).exists():
-        return Path(env)
-    tar = REPO.parent / "shared" / "anb" / "anb_dataset_jsons.tar.gz"
-    return tar if tar.exists() else None
+    """The ANB data the snippets read, found by the library's one rule (naslib_anb.data.source)."""
+    from naslib_anb.data.source import find_data_path
+
+    return find_data_path()
+
+
+def no_data_reason() -> str:
+    from naslib_anb.data.source import WHERE_TO_PUT
+
+    return f"ANB dataset not found ({WHERE_TO_PUT})"
+
 
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 EXECUTED = {"python", "bash"}
@@ -58,7 +63,7 @@ NOT_EXECUTED = {"text", "jsonc", "json", "yaml", "bibtex", "toml", "csv", "conso
 LINKED_DIRS = ("configs", "runners", "examples", "benchmarks")
 DEFAULT_TIMEOUT = 1200  # catches hangs; a loaded 2-core machine must not fail a block
 FENCE = re.compile(r"^(\s*)```(\S*)\s*$")
-MARKER = re.compile(r"^\s*<!--\s*snippet:\s*(skip|needs|timeout)\b\s*(.*?)\s*-->\s*$")
+MARKER = re.compile(r"^\s*<!--\s*snippet:\s*(skip|needs|timeout|slow)\b\s*(.*?)\s*-->\s*$")
 KNOWN_NEEDS = {"naslib", "torch", "gpu", "data", "optuna", "synetune"}
 
 #: (test id, status, reason) collected for the terminal summary (tests/conftest.py prints it)
@@ -74,6 +79,7 @@ class Block:
     skip: str | None = None
     needs: set[str] = field(default_factory=set)
     timeout: int = DEFAULT_TIMEOUT
+    slow: bool = False
 
     @property
     def id(self) -> str:
@@ -107,6 +113,8 @@ def parse_blocks(path: Path) -> list[Block]:
                 block.skip = arg or "marked skip"
             elif kind == "needs":
                 block.needs |= {n.strip() for n in arg.split(",") if n.strip()}
+            elif kind == "slow":
+                block.slow = True
             else:
                 block.timeout = int(arg)
             j -= 1
@@ -139,7 +147,7 @@ RUNNABLE = [b for b in ALL_BLOCKS if b.lang in EXECUTED]
 def missing(need: str) -> str | None:
     """Why ``need`` is unavailable here, or None when it is available."""
     if need == "data":
-        return None if data_path() is not None else "the ANB dataset is not here (set NASLIB_ANB_DATA)"
+        return None if data_path() is not None else no_data_reason()
     if need == "torch":
         try:
             import torch  # noqa: F401
@@ -216,11 +224,12 @@ def test_parser_reads_markers(tmp_path):
     """The marker grammar, checked on a small document (so a parser slip cannot hide blocks)."""
     doc = tmp_path / "doc.md"
     doc.write_text("text\n\n<!-- snippet: skip installs things -->\n```bash\npip install x\n```\n\n"
-                   "<!-- snippet: needs naslib, gpu -->\n<!-- snippet: timeout 900 -->\n\n```python\n"
+                   "<!-- snippet: needs naslib, gpu -->\n<!-- snippet: timeout 900 -->\n<!-- snippet: slow -->\n\n```python\n"
                    "print(1)\n```\n```\nbare\n```\n  ```python\n  import torch\n  ```\n")
     a, b, c, d = parse_blocks(doc)
     assert (a.lang, a.skip, a.code) == ("bash", "installs things", "pip install x\n")
-    assert (b.lang, b.skip, b.needs, b.timeout, b.line) == ("python", None, {"naslib", "gpu"}, 900, 11)
+    assert (b.lang, b.skip, b.needs, b.timeout, b.line, b.slow) == ("python", None, {"naslib", "gpu"}, 900, 12, True)
+    assert not a.slow
     assert c.lang == "" and c.skip is None
     assert d.code == "import torch\n" and implied_needs(d) == {"torch"}
     a.code = "from naslib_anb.naslib import register\nregister()\n"
@@ -231,7 +240,8 @@ def test_parser_reads_markers(tmp_path):
     assert implied_needs(a) == {"optuna", "synetune"}
 
 
-@pytest.mark.parametrize("block", RUNNABLE, ids=[b.id for b in RUNNABLE])
+@pytest.mark.parametrize("block", [pytest.param(b, id=b.id, marks=[pytest.mark.slow] if b.slow else [])
+                                   for b in RUNNABLE])
 def test_snippet_runs(block: Block, scratch: Path, tmp_path_factory):
     if block.skip:
         REPORT.append((block.id, "skipped (marked)", block.skip))

@@ -85,6 +85,7 @@ def test_http_error_is_typed(server, tmp_path):
 def test_resolution_order(monkeypatch, tmp_path, anb_data_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv(source.ENV_VAR, raising=False)
+    monkeypatch.setattr(source, "checkout_data_dir", lambda: tmp_path / "beside")
     with pytest.raises(DataNotFoundError, match="NASLIB_ANB_DATA"):
         source.resolve_data_path(allow_download=False)
     cached = tmp_path / "xdg" / "naslib_anb" / source.TARBALL_NAME

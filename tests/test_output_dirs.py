@@ -128,6 +128,7 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+@pytest.mark.slow
 def test_killed_fit_keeps_finished_targets_and_resumes(tmp_path, anb_data_path, monkeypatch):
     out = tmp_path / "models"
     args = ["fit", "--out", str(out), "--targets", "latency_zcu102", "throughput_zcu102", "--members", "2",

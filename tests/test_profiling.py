@@ -123,6 +123,7 @@ def _upstream_base(arch: Arch) -> dict:
             "model_info": {"macs": 300.0, "params": 4.0}, "platform_perf": perf}
 
 
+@pytest.mark.slow
 def test_sweep_isolated_failures_crash_resume(tmp_path):
     pytest.importorskip("torch")
     pytest.importorskip("timm")

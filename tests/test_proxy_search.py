@@ -75,6 +75,7 @@ def test_reference_set_spreads_over_macs_and_params(dataset):
     assert min_gap(idx) > max(rand)  # evenly spread: no two chosen models are close
 
 
+@pytest.mark.slow
 def test_two_point_grid_on_ray_tune(tmp_path):  # 25-45 s on 2 cores, most of it Ray start-up
     """Two candidate recipes, three tiny models each, on a local Ray instance: a winner is chosen."""
     pytest.importorskip("torch")

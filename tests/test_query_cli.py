@@ -62,6 +62,7 @@ def test_evaluate_json_matches_manifest(capsys, anb_data_path):
             assert out[t]["single"][k] == pytest.approx(man[t]["single"][k], abs=1e-6)
 
 
+@pytest.mark.slow
 def test_fit_cli_small(tmp_path, anb_data_path, capsys, monkeypatch):
     out = tmp_path / "models"
     args = ["fit", "--out", str(out), "--targets", "latency_zcu102", "--members", "2", "--folds", "3",
@@ -77,6 +78,7 @@ def test_fit_cli_small(tmp_path, anb_data_path, capsys, monkeypatch):
     assert main(["query", B0, "--models", str(out), "--target", "latency_zcu102", "--json"]) == 0
 
 
+@pytest.mark.slow
 def test_evaluate_refuses_a_model_set_fitted_on_the_test_split(tmp_path, anb_data_path, capsys, monkeypatch):
     import naslib_anb.surrogates._registry as reg
 

@@ -96,6 +96,7 @@ def test_bad_inputs_raise_typed_errors():
         make_estimator("xgb", n_estimators=5).fit(archs, yn)
 
 
+@pytest.mark.slow
 def test_fit_save_load_roundtrip_and_tamper(dataset, tmp_path):
     sp = dataset.default_split()
     trainval = list(sp.train)[:600] + list(sp.val)[:100]

@@ -168,6 +168,7 @@ def _torchrun(args, nproc=2):
             "-m", "naslib_anb.training", *args], env
 
 
+@pytest.mark.slow
 def test_two_process_gloo_kill_and_resume(image_root, tmp_path):
     """torchrun, 2 ranks (gloo): kill the job after the first checkpoint, rerun, nothing lost or repeated."""
     pytest.importorskip("torch")

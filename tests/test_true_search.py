@@ -117,6 +117,7 @@ def test_search_loop_and_cli_run_unchanged(tmp_path, images):
     assert TrainingBenchmark(store).cached_archs() == trained
 
 
+@pytest.mark.slow
 def test_local_executor_trains_a_batch_in_parallel_processes(tmp_path, images):
     from naslib_anb.benchmark.training import TrainingBenchmark
 

@@ -61,7 +61,8 @@ def _target_names(targets: Any, available: Sequence[str]) -> list[str]:
         return list(available)
     if isinstance(targets, str):
         return [targets]
-    if isinstance(targets, (bytes, Mapping)) or not isinstance(targets, Iterable):
+    if (isinstance(targets, (bytes, Mapping)) or not isinstance(targets, Iterable)
+            or getattr(targets, "ndim", 1) != 1):  # a 0-d array claims to be iterable but is not
         raise UnknownTargetError(targets, available, "pass None, a target name or a list of them")
     names = list(targets)
     if not names:

@@ -4,13 +4,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import math
 import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from naslib_anb.errors import ConfigError
+from naslib_anb.errors import ANBError, ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -24,22 +25,25 @@ def add_parser(sub) -> None:
                         "XGBoost elsewhere)")
     p.add_argument("--targets", nargs="+", default=None, metavar="T", help="targets (default: all 11)")
     p.add_argument("--out", required=True, type=Path, help="model directory to create")
-    p.add_argument("--members", type=int, default=5, help="ensemble members per target")
-    p.add_argument("--folds", type=int, default=9, help="KFold splits over train+val (member i holds out fold i)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--preset", default="anb", choices=["anb", "upstream"])
-    p.add_argument("--data", default=None, help="dataset tarball or directory of result_*.json")
+    p.add_argument("--members", type=int, default=5, help="ensemble members per target (default 5)")
+    p.add_argument("--folds", type=int, default=9, help="KFold splits over train+val; member i holds out fold i (default 9)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the folds and of member i (seed + i; default 0)")
+    p.add_argument("--preset", default="anb", choices=["anb", "upstream"],
+                   help="hyperparameters: anb (this package's, as shipped; default) or upstream (the paper's)")
+    p.add_argument("--data", default=None, help="dataset tarball or directory of result_*.json (default: "
+                                                 "$NASLIB_ANB_DATA, else ../shared/anb/ beside the checkout, "
+                                                 "else ~/.cache/naslib_anb/)")
     p.add_argument("--profiles", nargs="+", default=None, metavar="DIR",
                    help="fit the device targets of `naslib-anb profile` output directories instead "
                         "(implies --split all)")
     p.add_argument("--split", default="default", choices=["default", "all", "random"],
                    help="default: fit on the upstream train+val, keep test for evaluation; "
                         "all: fit on every record (no test metrics); random: a seeded split of the records "
-                        "(--split-fractions, --split-seed), for datasets you collected yourself")
+                        "(--split-fractions, --split-seed), for datasets you collected yourself (default: default)")
     p.add_argument("--split-fractions", type=float, nargs=3, default=(0.8, 0.1, 0.1), metavar=("TRAIN", "VAL", "TEST"),
                    help="train/val/test shares of --split random (default 0.8 0.1 0.1)")
     p.add_argument("--split-seed", type=int, default=0, help="seed of --split random (default 0)")
-    p.add_argument("--threads", type=int, default=2, help="threads per fit (nthread)")
+    p.add_argument("--threads", type=int, default=2, help="threads per fit (nthread; default 2)")
     p.add_argument("--force", action="store_true", help="replace an existing --out directory")
     p.epilog = ("The model directory is built in OUT.partial and renamed to OUT when complete; a killed fit "
                 "leaves OUT.partial with its finished targets, and rerunning the same command resumes from them.")
@@ -53,8 +57,8 @@ def add_parser(sub) -> None:
                         "size-matched control) whose errors join the std's likelihood, so it learns how errors "
                         "grow away from the data; the shipped set used 10 (default 0: validation splits only)")
     p.add_argument("--std-distance", default="cautious", choices=["cautious", "mle"],
-                   help="distance slope of the std: the largest the held-out errors support (upper end of its "
-                        "95%% profile-likelihood interval; default), or the most likely")
+                   help="distance slope of the std: cautious, the largest the held-out errors support (upper end of "
+                        "its 95%% profile-likelihood interval; default), or mle, the most likely")
     p.add_argument("--std-shape", default="power", choices=["power", "floors"],
                    help="floors of the epistemic std: 'power' adds h*|m/m_ref|^p with the power p chosen by the "
                         "held-out errors (default); 'floors' keeps the member-std, relative, absolute and "
@@ -89,11 +93,37 @@ def _add_collected(args: argparse.Namespace, trainval: list, n_train, noise_reco
     return merged, n_train, noise, info
 
 
+def _fit_config(args: argparse.Namespace, targets: tuple):
+    from naslib_anb.surrogates import FitConfig
+
+    fractions = args.split_fractions
+    if any(not math.isfinite(f) or f < 0 for f in fractions) or not math.isclose(sum(fractions), 1.0):
+        raise ConfigError(f"--split-fractions must be three non-negative numbers summing to 1, got "
+                          f"{' '.join(map(str, fractions))}")
+    if args.split_seed < 0:
+        raise ConfigError(f"--split-seed must be >= 0, got {args.split_seed}")
+    return FitConfig(family=args.family, targets=targets, members=args.members,
+                     n_folds=args.folds, seed=args.seed, preset=args.preset, n_jobs=args.threads,
+                     calibration_folds=2 if args.calibration_folds is None else args.calibration_folds,
+                     calibration_buffer_reps=args.calibration_buffer_reps, distance_rule=args.std_distance,
+                     std_shape=args.std_shape, std_scale=args.std_scale)
+
+
+def _default_split(ds, data):
+    """The default split names upstream files: a dataset of one's own needs ``--split random``."""
+    try:
+        return ds.default_split()
+    except ANBError as exc:
+        raise ConfigError(f"{exc} -- --split default is the upstream split of the ANB files; for a dataset "
+                          f"you collected yourself ({data}) use --split random (or --split all)") from None
+
+
 def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     from naslib_anb.cli.main import print_json
+    from naslib_anb.cli.progress import step
     from naslib_anb.data import load_dataset
-    from naslib_anb.surrogates import FitConfig, evaluate_model_set, fit_model_set
+    from naslib_anb.surrogates import evaluate_model_set, fit_model_set
     from naslib_anb.surrogates._fit import MIN_CALIBRATION_RECORDS, require_calibration_records
     from naslib_anb.targets import BUILTIN_DEVICES, TARGETS
 
@@ -103,25 +133,23 @@ def run(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.force:
         raise ConfigError(f"{args.out} already exists; pass --force to replace it")
     check_output(args.out, force=True, signature=MODEL_SIGNATURE)
+    # every value checked before data is read (a profiled device's targets exist once its profiles are read)
+    cfg = _fit_config(args, ("val_top1",) if args.profiles else tuple(args.targets or TARGETS))
     if args.profiles:
         from naslib_anb.profiling.dataset import load_profiles
 
         ds = load_profiles(args.profiles)  # registers the profiled devices' targets
         measured = [t for t, spec in TARGETS.items() if spec.device not in (None, *BUILTIN_DEVICES)
                     and not np.isnan(ds.values(t)).all()]
-        targets = tuple(args.targets or measured)
+        cfg = _fit_config(args, tuple(args.targets or measured))
         args.split = "all"
     else:
-        ds = load_dataset(args.data)
-        targets = tuple(args.targets or TARGETS)
-    cfg = FitConfig(family=args.family, targets=targets, members=args.members,
-                    n_folds=args.folds, seed=args.seed, preset=args.preset, n_jobs=args.threads,
-                    calibration_folds=2 if args.calibration_folds is None else args.calibration_folds,
-                    calibration_buffer_reps=args.calibration_buffer_reps, distance_rule=args.std_distance,
-                    std_shape=args.std_shape, std_scale=args.std_scale)
+        step("fit", "reading the dataset")
+        ds = load_dataset(args.data, how_to_pass="--data PATH")
     n_train, noise_records = None, None
     if args.split in ("default", "random"):
-        sp = ds.default_split() if args.split == "default" else ds.random_split(args.split_seed, args.split_fractions)
+        sp = (_default_split(ds, args.data or ds.source) if args.split == "default"
+              else ds.random_split(args.split_seed, args.split_fractions))
         trainval, test = list(sp.train) + list(sp.val), list(sp.test)
         n_train = len(sp.train)
         if args.split == "default":

@@ -30,8 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Accel-NASBench: ImageNet MnasNet-space NAS benchmark with device surrogates.",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
     for name in SUBCOMMANDS:
         try:
             mod = importlib.import_module(f"naslib_anb.cli.{name}_cmd")
@@ -43,9 +43,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from naslib_anb import __version__
+
+    return __version__
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:  # bare `naslib-anb`: the help, not a usage error
+        parser.print_help()
+        return 0
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2),
         format="%(asctime)s %(name)s %(levelname)s: %(message)s",

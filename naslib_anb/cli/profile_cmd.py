@@ -15,6 +15,15 @@ from typing import Any
 from naslib_anb.cli.main import print_json
 
 
+def _threads(text: str):
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: a positive number or 'auto'") from None
+
+
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("profile", help="measure devices: throughput, latency, energy; ONNX export; import")
     psub = p.add_subparsers(dest="profile_command", metavar="ACTION")
@@ -42,7 +51,8 @@ def add_parser(sub: Any) -> None:
     h.add_argument("--warmup-iters", type=int)
     h.add_argument("--latency-warmup-iters", type=int)
     h.add_argument("--repeats", type=int)
-    h.add_argument("--threads", type=int, help="intra-op CPU threads (fixed and recorded)")
+    h.add_argument("--threads", type=_threads, help="intra-op CPU threads, a number or 'auto' (the CPUs this "
+                                                   "process may use); fixed and recorded")
     h.add_argument("--measure", help="comma list of throughput,latency,energy")
     h.add_argument("--energy-window-s", type=float, help="seconds per energy window")
     h.add_argument("--energy-repeats", type=int, help="energy windows per architecture")
@@ -101,7 +111,7 @@ def _bases(entries: Any, data: Any, match: bool) -> dict[str, Any]:
         return {}
     from naslib_anb.data import load_dataset
 
-    ds = load_dataset(data)
+    ds = load_dataset(data, how_to_pass="--data PATH")
     by_name = {r.name: r for r in ds}
     by_arch = {}
     for rec in ds.unique():
@@ -147,8 +157,13 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, **over)
     if args.measure is None and args.config is None:
         cfg = _default_measurements(cfg)
-    entries = build_manifest(args.archs, args.data)
-    bases = _bases(entries, args.data, args.match_dataset)
+    data = args.data
+    if args.match_dataset or any(str(spec).startswith("dataset") for spec in args.archs):
+        from naslib_anb.data import resolve_data_path
+
+        data = resolve_data_path(args.data, how_to_pass="--data PATH")  # found by the one rule, or said how
+    entries = build_manifest(args.archs, data)
+    bases = _bases(entries, data, args.match_dataset)
     res = run_sweep(entries, cfg, args.out, retry_failed=args.retry_failed, bases=bases,
                     progress=not args.no_progress)
     info = res.as_dict()
@@ -196,12 +211,14 @@ def compare(args: argparse.Namespace) -> int:
 
 
 def export(args: argparse.Namespace) -> int:
+    from naslib_anb.cli.progress import step
     from naslib_anb.profiling.export import export_onnx
     from naslib_anb.profiling.manifest import parse_spec
 
     arch = parse_spec(args.arch)[0].arch
     path = export_onnx(arch, args.out, resolution=args.resolution, batch_size=args.batch_size,
-                       dynamic_batch=not args.static_batch, opset=args.opset, activation=args.activation)
+                       dynamic_batch=not args.static_batch, opset=args.opset, activation=args.activation,
+                       on_step=lambda text: step("export-onnx", text))
     print(f"{arch} -> {path} (input 'images' N x 3 x {args.resolution} x {args.resolution}, output 'logits')")
     return 0
 
@@ -217,7 +234,7 @@ def import_cmd(args: argparse.Namespace) -> int:
     if args.data:
         from naslib_anb.data import load_dataset
 
-        bases = {str(r.arch): r.to_json() for r in load_dataset(args.data).unique()}
+        bases = {str(r.arch): r.to_json() for r in load_dataset(args.data, how_to_pass="--data PATH").unique()}
     res = import_results(args.file, args.device, args.out, env, bases=bases, overwrite=args.overwrite)
     print_json(res)
     return 0

@@ -40,7 +40,7 @@ def add_common_arguments(p: argparse.ArgumentParser, *, single: bool = True) -> 
     g.add_argument("--weight-miss", type=float, metavar="W", dest="weight_miss",
                    help="exponent when T is missed (MnasNet beta; default = --weight)")
     r = p.add_argument_group("run")
-    r.add_argument("--budget", type=int, help="queries per run (default 600)")
+    r.add_argument("--budget", type=int, help=f"queries per run (default 600, at most {MAX_BUDGET:,})")
     r.add_argument("--allow-infeasible", action="store_true", dest="allow_infeasible",
                    help="also ask architectures too large to train with the labels' recipe (surrogate "
                         "extrapolation; default: feasible ones only)")
@@ -63,7 +63,8 @@ def add_parser(sub) -> None:
     p = sub.add_parser("search", help="zero-cost NAS (rs, re, reinforce) on the benchmark",
                        description="Search the MnasNet space on the benchmark; writes config.yaml, queries.csv, "
                                    "pareto.csv/json, summary.json, trajectory.png, pareto.png.")
-    p.add_argument("--optimizer", help="rs | re | reinforce (rs-pareto, re-pareto with --objective pareto)")
+    p.add_argument("--optimizer", help="rs | re | reinforce (rs-pareto, re-pareto with --objective pareto); "
+                                       "required unless --config FILE names one")
     p.add_argument("--seed", type=int, help="random seed (default 0)")
     add_common_arguments(p)
     add_benchmark_source_arguments(p)
@@ -111,13 +112,21 @@ def benchmark_from_args(args: argparse.Namespace, name: str):
     return get_benchmark(name)
 
 
-def config_from_args(args: argparse.Namespace, extra: Optional[dict[str, Any]] = None):
+#: More queries than this is a typo, not a search: the run keeps every query in memory and on disk.
+MAX_BUDGET = 1_000_000
+
+
+def config_from_args(args: argparse.Namespace, extra: Optional[dict[str, Any]] = None, *,
+                     require_optimizer: bool = False):
     """YAML file (if any) as defaults, then explicit flags on top."""
     from naslib_anb.search.records import SearchConfig
 
     d: dict[str, Any] = {}
     if getattr(args, "config", None) is not None:
         d.update(read_yaml_mapping(args.config, "--config"))
+    if require_optimizer and getattr(args, "optimizer", None) is None and "optimizer" not in d:
+        where = f" or an 'optimizer:' key in --config {args.config}" if getattr(args, "config", None) else ""
+        raise ConfigError(f"--optimizer is required (rs, re, reinforce){where}")
     for flag, fld in _FIELD_OF.items():
         v = getattr(args, flag, None)
         if v is not None:
@@ -128,18 +137,20 @@ def config_from_args(args: argparse.Namespace, extra: Optional[dict[str, Any]] =
     if opt_kw:
         d["optimizer_kwargs"] = {**d.get("optimizer_kwargs", {}), **opt_kw}
     d.update(extra or {})
-    return SearchConfig.from_dict(d)
+    cfg = SearchConfig.from_dict(d)
+    if cfg.budget > MAX_BUDGET:
+        raise ConfigError(f"--budget {cfg.budget:,} is more than {MAX_BUDGET:,} queries (every query is kept in "
+                          f"memory and in queries.csv); valid: 1..{MAX_BUDGET:,}, e.g. several seeds instead")
+    return cfg
 
 
 def run(args: argparse.Namespace) -> int:
     from naslib_anb.search.driver import run_search
-    from naslib_anb.search.output import RUN_FILES, format_pareto, prepare_out_dir, write_run
+    from naslib_anb.search.output import ACCURACY_PLOT, RUN_FILES, format_pareto, prepare_out_dir, write_run
 
-    if args.optimizer is None and args.config is None:
-        raise ConfigError("--optimizer is required (rs, re, reinforce)")
     from naslib_anb.outdir import RUN_SIGNATURE, staged_output
 
-    cfg = config_from_args(args)  # every argument validated before anything is loaded or written
+    cfg = config_from_args(args, require_optimizer=True)  # every argument validated before anything is loaded
     prepare_out_dir(args.out, args.force)  # fail fast, before loading the benchmark
     bench = benchmark_from_args(args, cfg.benchmark)
     out = args.out
@@ -150,30 +161,40 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
         return 0
-    print(f"{cfg.optimizer} seed {cfg.seed}: {summary['queries']} queries in {summary['elapsed_s']:.2f} s; "
-          f"{result.objective_description}")
-    line = f"best {cfg.accuracy} {summary['best_accuracy']:.3f}"
-    if summary.get("best_reward") is not None and result.device_target is not None:
-        line += f", best reward {summary['best_reward']:.3f}"
+    _print_summary(cfg, result, summary)
+    import pandas as pd
+
+    print(format_pareto(pd.read_csv(out / "pareto.csv"), cfg.accuracy, result.device_target))
+    written = [f for f in (*RUN_FILES, ACCURACY_PLOT) if (out / f).exists()]
+    print(f"wrote {out}/: {', '.join(written)}")
+    return 0
+
+
+def _print_summary(cfg, result, summary: dict) -> None:
+    """The run in a few lines: each figure named (a reward is not an accuracy) and tied to its architecture."""
+    print(f"{cfg.optimizer} seed {cfg.seed} on benchmark {summary['benchmark']!r}"
+          + (" (analytic smoke test: not ANB predictions)" if summary["benchmark"] == "toy" else "")
+          + f": {summary['queries']} queries in {summary['elapsed_s']:.2f} s; {result.objective_description}")
+    acc, dev = cfg.accuracy, result.device_target
+    vals = summary["best_values"]
+    shown = ", ".join(f"{t} {vals[t]:.4g}" for t in (acc, dev) if t is not None and t in vals)
+    if summary["best_by"] == "reward":
+        print(f"best by reward: {summary['best_arch']} (reward {summary['best_reward']:.3f}; {shown})")
+    else:
+        print(f"best by {summary['best_by']}: {summary['best_arch']} ({shown})")
+    top = summary["highest_accuracy"]
+    if top["arch"] != summary["best_arch"]:
+        print(f"highest {acc} queried: {top['value']:.3f} ({top['arch']})")
     if summary.get("hypervolume") is not None:
-        line += f", hypervolume {summary['hypervolume']:.4f}"
-    print(line)
+        print(f"hypervolume {summary['hypervolume']:.4f}")
     bf = summary.get("best_feasible")
     scope = "feasible only" if cfg.feasible_only else "--allow-infeasible"
-    print(f"{summary['infeasible_queries']} infeasible queries ({scope}); best feasible: "
+    print(f"{summary['infeasible_queries']} infeasible queries ({scope}); best feasible by {summary['best_by']}: "
           + (f"{bf['value']:.3f} ({bf['arch']}, {bf['nearest_measured']} decisions from the data)" if bf else "none"))
     if cfg.max_distance is not None:
         print(f"trust region: max_distance {cfg.max_distance}; the farthest query was "
               f"{summary['max_nearest_measured']} decisions from the nearest measured architecture")
     b0 = summary.get("efficientnet_b0")
     if b0:
-        print(f"EfficientNet-B0 on this benchmark: {cfg.accuracy} {b0[cfg.accuracy]:.3f}, "
-              f"{result.device_target} {b0[result.device_target]:.4g}; dominated by "
+        print(f"EfficientNet-B0 on this benchmark: {acc} {b0[acc]:.3f}, {dev} {b0[dev]:.4g}; dominated by "
               f"{b0['dominated_by_n_archs']} evaluated architectures")
-    import pandas as pd
-
-    pareto = pd.read_csv(out / "pareto.csv")
-    print(format_pareto(pareto, cfg.accuracy, result.device_target))
-    written = [f for f in RUN_FILES if (out / f).exists()]
-    print(f"wrote {out}/: {', '.join(written)}")
-    return 0

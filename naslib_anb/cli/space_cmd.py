@@ -13,7 +13,7 @@ def add_parser(sub) -> None:
     p.add_argument("arch", nargs="?", help="canonical arch string to describe (optional)")
     p.add_argument("--sample", type=int, default=0, metavar="N",
                    help=f"also print N seeded samples (streamed; at most {JSON_SAMPLE_LIMIT:,} with --json)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the --sample draws (default 0; same seed, same samples)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 

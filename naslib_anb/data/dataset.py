@@ -269,14 +269,24 @@ class Dataset(Sequence[Record]):
             "regimes": self.regime_counts(),
             "default_split": split,
             "missing": {k: v for k, v in missing.items() if v},
-            "targets": {t: {"unit": TARGETS[t].unit, "mean": float(np.nanmean(self.values(t)))}
-                        for t in TARGETS},
+            "targets": {t: {"unit": TARGETS[t].unit, "mean": _mean_or_none(self.values(t))} for t in TARGETS},
         }
 
 
-def load_dataset(path: Optional[PathLike] = None, allow_download: bool = True) -> Dataset:
-    """Load the ANB dataset (tarball or a directory of ``result_*.json``); schema checked."""
-    p = resolve_data_path(path, allow_download=allow_download)
+def _mean_or_none(values) -> Optional[float]:
+    """The mean of the measured values; None when nothing is measured (never NaN in JSON)."""
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if finite.size else None
+
+
+def load_dataset(path: Optional[PathLike] = None, allow_download: bool = False,
+                 how_to_pass: str = "load_dataset(PATH)") -> Dataset:
+    """Load the ANB dataset (tarball or a directory of ``result_*.json``); schema checked.
+
+    Without ``path`` the data is found by :func:`naslib_anb.data.source.resolve_data_path`'s rule;
+    the network is used only with ``allow_download=True``.
+    """
+    p = resolve_data_path(path, allow_download=allow_download, how_to_pass=how_to_pass)
     if p.is_dir():
         records = _read_directory(p)
     else:

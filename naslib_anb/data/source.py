@@ -1,4 +1,8 @@
-"""Where the dataset comes from: explicit path, $NASLIB_ANB_DATA, the user cache, or a pinned download.
+"""Where the dataset comes from: one rule for library, CLI and tests (:func:`resolve_data_path`).
+
+An explicit path, else ``$NASLIB_ANB_DATA``, else ``../shared/anb/`` beside the source checkout, else
+the user cache; the pinned download only when asked for (``allow_download=True``,
+``naslib-anb data --download``).
 
 A download goes to a temporary file beside the cache entry, is checked against its
 pinned sha256, and only then renamed into place, so the cache never holds half a file.
@@ -28,6 +32,10 @@ TARBALL_URL = (
 TARBALL_SHA256 = "3520992d42e368b7c08c99fc3f6612855b5b366bf98668a7f19d49f3131aa4ae"
 
 PathLike = Union[str, os.PathLike]
+
+#: One line on where the rule looks, for skip reasons and messages.
+WHERE_TO_PUT = (f"set ${ENV_VAR}, or put {TARBALL_NAME} in ../shared/anb/ beside the checkout "
+                f"or in ~/.cache/naslib_anb/")
 
 
 def cache_dir() -> Path:
@@ -110,11 +118,43 @@ def _progress(total: Optional[int], enabled: bool, name: str):
     return tqdm(total=total, unit="B", unit_scale=True, desc=name, leave=False)
 
 
-def resolve_data_path(path: Optional[PathLike] = None, allow_download: bool = True) -> Path:
-    """Find the dataset: ``path``, else ``$NASLIB_ANB_DATA``, else the cache, else download it.
+def checkout_data_dir() -> Optional[Path]:
+    """``../shared/anb/`` beside the source checkout this package runs from (None for an installed wheel)."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "setup.cfg").is_file():
+        return None
+    return root.parent / "shared" / "anb"
+
+
+def data_locations() -> list[tuple[str, Path]]:
+    """Where the dataset is looked for when no path is given, in order (the one data rule)."""
+    places: list[tuple[str, Path]] = []
+    env = os.environ.get(ENV_VAR)
+    if env:
+        places.append((f"${ENV_VAR}", Path(env)))
+    shared = checkout_data_dir()
+    if shared is not None:
+        places.append(("beside the checkout", shared / TARBALL_NAME))
+    places.append(("the user cache", cache_dir() / TARBALL_NAME))
+    return places
+
+
+def find_data_path() -> Optional[Path]:
+    """The dataset the rule finds without a path and without the network, or None (never raises)."""
+    try:
+        return resolve_data_path(allow_download=False)
+    except DataNotFoundError:
+        return None
+
+
+def resolve_data_path(path: Optional[PathLike] = None, allow_download: bool = False,
+                      how_to_pass: str = "load_dataset(PATH)") -> Path:
+    """Find the dataset by the one rule: ``path``; else ``$NASLIB_ANB_DATA``; else
+    ``../shared/anb/anb_dataset_jsons.tar.gz`` beside the source checkout; else the user cache;
+    else, only when ``allow_download``, the pinned download into the cache.
 
     A path may be the tarball, a directory holding ``result_*.json``, or a directory holding
-    the tarball.
+    the tarball. ``how_to_pass`` names the explicit way in the caller's terms (``--data PATH``).
     """
     if path is not None:
         p = Path(path)
@@ -122,27 +162,24 @@ def resolve_data_path(path: Optional[PathLike] = None, allow_download: bool = Tr
             raise DataNotFoundError(f"no dataset at {p} (given explicitly)")
         return _normalise(p)
     env = os.environ.get(ENV_VAR)
-    if env:
-        p = Path(env)
-        if not p.exists():
-            raise DataNotFoundError(f"${ENV_VAR} points to {p}, which does not exist")
-        return _normalise(p)
+    if env and not Path(env).exists():
+        raise DataNotFoundError(f"${ENV_VAR} points to {env}, which does not exist")
+    for _, p in data_locations():
+        if p.exists():
+            return _normalise(p)
     cached = cache_dir() / TARBALL_NAME
-    if cached.exists():
-        return cached
+    looked = ", ".join(str(p) for _, p in data_locations())
+    ways = (f"pass {how_to_pass}, set ${ENV_VAR} to the tarball (or a directory of result_*.json), "
+            f"copy {TARBALL_NAME} to {cached}")
     if not allow_download:
-        raise DataNotFoundError(
-            f"no dataset found: pass a path, set ${ENV_VAR}, or run `naslib-anb data --download` "
-            f"to fetch {TARBALL_NAME} into {cache_dir()}"
-        )
+        raise DataNotFoundError(f"no dataset found (looked in {looked}): {ways}, or run "
+                                f"`naslib-anb data --download` to fetch it (needs the network)")
     try:
         return download(dest=cached)
     except DataError as exc:
         if isinstance(exc, (ChecksumMismatchError, CorruptDataError)):
             raise
-        raise DataNotFoundError(
-            f"{exc}. Offline, point ${ENV_VAR} at the tarball (or a directory of result_*.json), pass the "
-            f"path to load_dataset(PATH), or copy {TARBALL_NAME} to {cached}") from None
+        raise DataNotFoundError(f"{exc}. Offline: {ways}") from None
 
 
 def _normalise(p: Path) -> Path:

@@ -6,6 +6,7 @@ from the protocol that produced it.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,6 +156,8 @@ def load_config(path: Optional[str | Path] = None, **overrides: Any) -> ProfileC
     """Config from a YAML file (keys = field names), then non-None ``overrides`` on top."""
     data: dict[str, Any] = dict(read_yaml_mapping(path, "profile config")) if path is not None else {}
     data.update({k: v for k, v in overrides.items() if v is not None})
+    if data.get("threads") == "auto":  # the CPUs this process may use, fixed now and recorded
+        data["threads"] = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return ProfileConfig.from_dict(data)
 
 

@@ -117,7 +117,8 @@ def run_loop(optimizer: Optimizer, benchmark: Benchmark, objective: Objective, b
                     on_record(rec)
             if bar is not None:
                 bar.update(k)
-                bar.set_postfix_str(f"best {best_reward if objective.n_obj == 1 else best_acc:.3f}"
+                scalar_reward = objective.n_obj == 1 and objective.device_target is not None  # not an accuracy
+                bar.set_postfix_str((f"best reward {best_reward:.3f}" if scalar_reward else f"best {acc_t} {best_acc:.3f}")
                                     + (f" hv {hv:.4f}" if hv is not None else ""), refresh=False)
     finally:
         if bar is not None:

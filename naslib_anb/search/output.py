@@ -14,8 +14,11 @@ from naslib_anb.search.pareto import pareto_mask
 from naslib_anb.search.records import SearchResult
 from naslib_anb.targets import get_target
 
+#: what a run with a device objective writes
 RUN_FILES = ("config.yaml", "queries.csv", "pareto.csv", "pareto.json", "summary.json", "trajectory.png",
              "pareto.png")
+#: an accuracy-only run's figure in place of pareto.png (one objective has no front)
+ACCURACY_PLOT = "accuracy.png"
 
 
 def prepare_out_dir(out: Path, force: bool = False) -> Path:
@@ -64,7 +67,7 @@ def write_run(result: SearchResult, benchmark: Benchmark, out: Path, *, plots: b
     pareto.to_csv(buf, index=False, float_format="%.6g")
     atomic_write_text(out / "pareto.csv", buf.getvalue())
     atomic_write_json(out / "pareto.json", pareto.to_dict(orient="records"))
-    summary = result.summary()
+    summary = run_summary(result)
     summary["pareto_size"] = int(len(pareto))
     summary["benchmark"] = getattr(benchmark, "name", cfg.benchmark)
     summary["variant"] = getattr(benchmark, "variant", None)  # which surrogate of the data (None: not anb)
@@ -83,10 +86,29 @@ def write_run(result: SearchResult, benchmark: Benchmark, out: Path, *, plots: b
                                  title=title, references=refs,
                                  higher_is_better=get_target(result.device_target).higher_is_better,
                                  benchmark=name)
-        else:  # accuracy-only: accuracy against model size, the best architecture marked
-            plotting.plot_pareto(_with_params(frame), pareto, cfg.accuracy, None, out / "pareto.png",
+        else:  # accuracy-only: no front to draw; accuracy against model size, the best architecture marked
+            plotting.plot_pareto(_with_params(frame), pareto, cfg.accuracy, None, out / ACCURACY_PLOT,
                                  title=title, benchmark=name)
     atomic_write_json(out / "summary.json", summary)
+    return summary
+
+
+def run_summary(result: SearchResult) -> dict[str, Any]:
+    """The result's summary, each figure beside the architecture it belongs to.
+
+    ``best_arch`` is the best by the objective (the reward, or accuracy); ``best_accuracy`` is *its*
+    accuracy, and ``highest_accuracy`` the highest any query reached, with that architecture.
+    """
+    summary = result.summary()
+    acc = result.config.accuracy
+    # a reward exists only with a device objective (accuracy-only runs carry their accuracy as the reward)
+    rewarded = result.device_target is not None and summary.get("best_reward") is not None
+    summary["best_by"] = "reward" if rewarded else acc
+    summary["best_accuracy"] = summary["best_values"].get(acc, summary["best_accuracy"])
+    top = max(result.records, key=lambda r: r.values[acc])
+    summary["highest_accuracy"] = {"value": top.values[acc], "arch": top.arch}
+    if summary.get("best_feasible"):
+        summary["best_feasible"]["value_is"] = summary["best_by"]
     return summary
 
 
@@ -123,11 +145,13 @@ def efficientnet_b0_check(frame, benchmark: Benchmark, accuracy: str, device_tar
 
 
 def format_pareto(pareto, accuracy: str, device_target: Optional[str], max_rows: int = 20) -> str:
-    """A short text table of the Pareto set for the terminal."""
+    """A short text table of the Pareto set (or, accuracy-only, the best architecture) for the terminal."""
     cols = ["arch", accuracy] + ([device_target] if device_target else [])
     extra = [c for c in ("val_top5",) if c in pareto and c not in cols]
     t = pareto[cols + extra].head(max_rows)
-    lines = [f"Pareto set ({len(pareto)} architectures" + (f", first {max_rows} shown" if len(pareto) > max_rows
-                                                            else "") + "):"]
-    lines.append(t.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
-    return "\n".join(lines)
+    if device_target is None:
+        head = f"Best architecture by {accuracy}" + (f" ({len(pareto)} tied)" if len(pareto) > 1 else "") + ":"
+    else:
+        head = (f"Pareto set ({len(pareto)} architectures, {accuracy} against {device_target}"
+                + (f"; first {max_rows} shown" if len(pareto) > max_rows else "") + "):")
+    return "\n".join([head, t.to_string(index=False, float_format=lambda x: f"{x:.4g}")])

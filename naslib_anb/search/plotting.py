@@ -98,6 +98,14 @@ def hypervolume_reference(accuracy: str, device_target: str) -> str:
             f"({ahi:g} %, {best:g}); values clipped to these fixed bounds, hypervolume in [0, 1]")
 
 
+def source_caption(benchmark: str, plural: bool = True) -> str:
+    """What the plotted values are, named by the benchmark that produced them."""
+    if benchmark == "toy":
+        return (f"{'values' if plural else 'a value'} of benchmark 'toy', an analytic smoke test unrelated "
+                "to ImageNet or real devices (not ANB surrogate predictions)")
+    return f"{'surrogate predictions' if plural else 'a surrogate prediction'} of benchmark {benchmark!r} (ensemble mean)"
+
+
 def plot_trajectory(frame, path: Path, title: str = "", accuracy: str = "val_top1",
                     device_target: Optional[str] = None, benchmark: str = "anb") -> Path:
     """Stacked panels sharing the query axis: best accuracy, best reward (if any), hypervolume (if any)."""
@@ -118,7 +126,7 @@ def plot_trajectory(frame, path: Path, title: str = "", accuracy: str = "val_top
         ax.grid(alpha=0.3)
     axes[-1, 0].set_xlabel("queries")
     axes[0, 0].set_title(title, fontsize=10)
-    caption = f"Values are surrogate predictions of benchmark {benchmark!r} (ensemble mean), not measurements."
+    caption = f"Values are {source_caption(benchmark)}, not measurements."
     if len(panels) > 1 and panels[1][0] == "best_reward":
         caption += " Reward: the MnasNet soft-constraint objective named in the title."
     if has_hv and device_target is not None:
@@ -187,8 +195,7 @@ def plot_pareto(frame, pareto, accuracy: str, device_target: Optional[str], path
         ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=min(3, len(handles)),
                   fontsize=8, frameon=False)
     ax.set_title(title, fontsize=10)
-    caption = (f"Every point is a surrogate prediction of benchmark {benchmark!r} (ensemble mean), not a "
-               "measurement.")
+    caption = f"Every point is {source_caption(benchmark, plural=False)}, not a measurement."
     if device_target is None:
         caption += f" Accuracy-only run: no device objective, so accuracy is shown against {xcol}."
     note = _support_note(frame)

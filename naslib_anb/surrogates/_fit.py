@@ -326,6 +326,7 @@ def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Option
             ensembles[target], entries[target] = finished
             log.info("%s: kept from the interrupted fit in %s", target, resume_dir)
             continue
+        _stage(it, f"{target}: fitting {cfg.members} members")
         ens, info = fit_ensemble(trainval, target, cfg)
         _, dropped = usable(trainval, target)
         info["dropped_records"] = dropped
@@ -336,6 +337,7 @@ def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Option
             # GP hyperparameters are the shipped ensemble's (a marginal-likelihood search per split
             # would triple the fit time for a handful of kernel constants)
             shared = ens.shared_by_family()
+            _stage(it, f"{target}: calibrating the std on {len(splits) + len(far_splits)} held-out sets")
             oos = out_of_sample(trainval, target, cfg, splits, shared)
             far = out_of_sample(trainval, target, cfg, far_splits, shared) if far_splits else None
             aleatoric, cal = calibrate_noise(noise_candidates(noise_recs, target), oos, far, ens.transform, cfg, target)
@@ -359,6 +361,12 @@ def fit_model_set(trainval: Sequence[Record], cfg: FitConfig, split_info: Option
     }
     support = np.unique(codes_of([r.arch for r in trainval]), axis=0).astype(np.uint8)
     return ModelSet(cfg.family, ensembles, manifest, support_codes=support)
+
+
+def _stage(bar: Any, text: str) -> None:
+    """Name the step on the progress bar: one target can take minutes."""
+    if hasattr(bar, "set_postfix_str"):
+        bar.set_postfix_str(text)
 
 
 def _fingerprint(cfg: FitConfig, trainval: Sequence[Record], split_info: Optional[dict]) -> str:
