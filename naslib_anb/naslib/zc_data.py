@@ -13,11 +13,15 @@ Needs the ``train`` extra (torch, torchvision); imported only when a proxy runs.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Optional
 
 from naslib_anb.errors import ConfigError, DataNotFoundError
+
+#: under NASLib's ``naslib`` logger, so the line reaches the log NASLib's ``setup_logger`` writes
+logger = logging.getLogger("naslib.anb_mnas")
 
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)
@@ -46,8 +50,14 @@ class ZCDataConfig:
         return (f"SYNTHETIC batch: {self.batch_size} N(0,1) images at {self.resolution} px, labels from "
                 f"{self.synthetic_classes} classes, seed {self.seed} (no ImageNet configured)")
 
+    @property
+    def kind(self) -> str:
+        """``"SYNTHETIC"`` or ``"IMAGENET_FOLDER"``: what the proxies' batch is, in every record."""
+        return "IMAGENET_FOLDER" if self.data_path else "SYNTHETIC"
+
     def to_dict(self) -> dict:
-        return {**asdict(self), "synthetic": not self.data_path, "description": self.describe()}
+        return {"kind": self.kind, **asdict(self), "synthetic": not self.data_path,
+                "description": self.describe()}
 
 
 class SyntheticImageNetBatch:
@@ -98,6 +108,12 @@ def make_zc_loader(cfg: Optional[ZCDataConfig] = None, **kw: Any) -> Any:
 
     cfg = cfg or ZCDataConfig(**kw)
     ds = _image_folder(cfg) if cfg.data_path else SyntheticImageNetBatch(cfg)
+    if cfg.data_path:
+        logger.info("zero-cost proxies read %s", cfg.describe())
+    else:
+        logger.warning("zero-cost proxies score %s: data-dependent proxies (snip, grad_norm, fisher, jacov, "
+                       "nwot, ...) then rank networks on noise; set anb.zc_data.data_path to an ImageNet "
+                       "folder", cfg.describe())
     g = torch.Generator().manual_seed(int(cfg.seed))
     loader = torch.utils.data.DataLoader(ds, batch_size=cfg.batch_size, shuffle=bool(cfg.data_path),
                                          generator=g, drop_last=False, num_workers=0)
