@@ -142,7 +142,7 @@ class ANBQueryEngine:
         if noise_seed is not None:
             from naslib_anb.benchmark.base import standard_normal_per_arch
 
-            standard_normal_per_arch([Arch.from_tuple((0, 0, 0, 0) * 7)], noise_seed)  # validates it
+            standard_normal_per_arch([Arch.from_tuple((4, 3, 2, 0) * 7)], noise_seed)  # validates it
         #: label noise drawn per (noise_seed, architecture) on every surrogate answer; None = the mean
         self.noise_seed = noise_seed
         self.objective_target = (self.objective.target or self.latency_target) if self.objective else None

@@ -65,7 +65,7 @@ def query(api, metric, spec=None):
     from naslib_anb.naslib.space import ANBSearchSpace
 
     s = ANBSearchSpace()
-    s.set_spec(spec or (1, 0, 1, 0) * 7)
+    s.set_spec(spec or (4, 3, 2, 0) * 7)
     return s.query(getattr(Metric, metric), "imagenet", dataset_api=api)
 
 
@@ -84,7 +84,7 @@ def test_no_section_gives_the_defaults_and_records_them(naslib_path):
 
 
 def test_latency_device_and_metric(naslib_path):
-    spec = (1, 0, 1, 0) * 7
+    spec = (4, 3, 2, 0) * 7
     macs = arch_cost(Arch.from_tuple(spec)).macs / 1e6
     config, api = naslib_path({"latency_device": "vck190", "latency_metric": "latency"})
     assert query(api, "LATENCY", spec) == pytest.approx(macs / 300)
@@ -99,13 +99,13 @@ def test_latency_device_and_metric(naslib_path):
 
 def test_test_target(naslib_path):
     config, api = naslib_path({"test_target": "throughput_a100"})
-    spec = (1, 0, 1, 0) * 7
+    spec = (4, 3, 2, 0) * 7
     assert query(api, "TEST_ACCURACY", spec) == pytest.approx(1e7 / (arch_cost(Arch.from_tuple(spec)).macs / 1e6))
     assert config.anb_resolved.test_target == "throughput_a100"
 
 
 def test_objective(naslib_path):
-    spec = (1, 0, 1, 0) * 7
+    spec = (4, 3, 2, 0) * 7
     _, plain = naslib_path({})
     config, api = naslib_path({"objective": {"kind": "mnas", "reference": 1.0, "weight": 0.07,
                                              "target": "latency_vck190"}})
@@ -119,7 +119,7 @@ def test_objective(naslib_path):
 
 
 def test_noise_seed(naslib_path):
-    spec = (1, 0, 1, 0) * 7
+    spec = (4, 3, 2, 0) * 7
     _, plain = naslib_path({})
     config, noisy = naslib_path({"noise_seed": 3})
     z = standard_normal_per_arch([Arch.from_tuple(spec)], 3)[0]
@@ -187,6 +187,7 @@ def test_naslib_runner_sequence_in_a_fresh_process(tmp_path):
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
     code = textwrap.dedent(f"""
         import sys, logging
+        from naslib_anb.naslib import compat; compat.apply()  # NASLib needs it on Python >= 3.10
         from naslib.defaults.trainer import Trainer
         from naslib.optimizers import RegularizedEvolution
         from naslib.search_spaces import get_search_space
