@@ -14,7 +14,8 @@
    ``get_zc_benchmark_api``/``load_sampled_architectures`` stopping with one line naming what ANB lacks;
 5. ``PredictorEvaluator.adapt_search_space`` accepting ``get_type() == "anb_mnas"`` (no learning
    curves, no hyperparameters), ``compare`` casting predictions to float64 and ``_log_to_json``
-   writing strict JSON; ``ZCEnsembleEvaluator.adapt_search_space`` refusing ANB without a ``zc_api``;
+   writing strict JSON (``ZeroCostPredictorEvaluator._log_to_json`` too); ``ZCEnsembleEvaluator.adapt_search_space`` refusing ANB without a ``zc_api``,
+   and ``Npenas.adapt_search_space`` refusing ``search.zc_ensemble`` where NASLib's NPENAS cannot run it;
 6. ``Ensemble.get_ensemble`` building our surrogate families by name (``predictor_type: anb_xgb``
    etc.), so NASLib's unchanged BANANAS and NPENAS can use them;
 7. the ANB-only wrappers of :mod:`.predictor_compat`.
@@ -211,17 +212,46 @@ def _inplace_targets() -> list[tuple[str, Any, Callable[..., Any]]]:
     ]
 
 
+def npenas_zc_is_broken(npenas_cls: Any) -> bool:
+    """True when NASLib's NPENAS calls ``query_zc_scores`` with more arguments than it takes
+    (NASLib Develop ``0b51bc18``: ``_get_best_candidates`` passes 3, the method takes 1)."""
+    import inspect
+
+    try:
+        src = inspect.getsource(npenas_cls._get_best_candidates)
+    except (OSError, TypeError):
+        return False
+    takes = len(inspect.signature(npenas_cls.query_zc_scores).parameters) - 1
+    return "self.query_zc_scores(model.arch_hash, self.zc_names, self.zc_api)" in src and takes < 3
+
+
+def _wrap_npenas_adapt(original: Callable[..., Any]) -> Callable[..., Any]:
+    def adapt_search_space(self, search_space, scope=None, dataset_api=None):
+        if search_space.get_type() == SPACE_NAME and self.zc and npenas_zc_is_broken(type(self)):
+            raise ConfigError("NPENAS with search.zc_ensemble cannot run in this NASLib: its "
+                              "_get_best_candidates calls query_zc_scores with 3 arguments, the method takes 1 "
+                              "(a NASLib bug, not ANB's); use BANANAS with search.zc")
+        return original(self, search_space, scope=scope, dataset_api=dataset_api)
+
+    adapt_search_space.__wrapped__ = original  # type: ignore[attr-defined]
+    return adapt_search_space
+
+
 def _method_targets() -> list[tuple[Any, str, Callable[..., Any]]]:
+    from naslib.optimizers import Npenas
     from naslib.defaults.predictor_evaluator import PredictorEvaluator
     from naslib.evaluators.zc_ensemble_evaluator import ZCEnsembleEvaluator
+    from naslib.evaluators.zc_evaluator import ZeroCostPredictorEvaluator
     from naslib.predictors.ensemble import Ensemble
 
     return [
         (PredictorEvaluator, "adapt_search_space", _wrap_adapt),
         (PredictorEvaluator, "compare", _wrap_compare),
         (PredictorEvaluator, "_log_to_json", _wrap_log_to_json),
+        (ZeroCostPredictorEvaluator, "_log_to_json", _wrap_log_to_json),
         (ZCEnsembleEvaluator, "adapt_search_space", _wrap_zc_ensemble_adapt),
         (Ensemble, "get_ensemble", _wrap_get_ensemble),
+        (Npenas, "adapt_search_space", _wrap_npenas_adapt),
     ]
 
 

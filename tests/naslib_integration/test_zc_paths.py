@@ -81,29 +81,41 @@ def _search(tmp_path, name, overrides):
     return run.run_search(cfg, run.dataset_api_from_config(cfg, make_toy_benchmark())), cfg
 
 
-@pytest.mark.parametrize("name,switch", [("bananas", "search.zc"), ("npenas", "search.zc_ensemble")])
-def test_bananas_and_npenas_with_zero_cost_features_run(tmp_path, name, switch):
-    res, cfg = _search(tmp_path, name, [switch, "true", "search.zc_names", "[params, flops, synflow]",
-                                        "search.zc_only", "false", "search.epochs", "6", "search.num_init", "3",
-                                        "search.k", "2", "search.num_candidates", "4",
-                                        "search.num_arches_to_mutate", "1", "search.num_ensemble", "1"])
+ZC_SEARCH = ["search.zc_names", "[params, flops, synflow]", "search.zc_only", "false", "search.epochs", "6",
+             "search.num_init", "3", "search.k", "2", "search.num_candidates", "4",
+             "search.num_arches_to_mutate", "1", "search.num_ensemble", "1"]
+
+
+def test_bananas_with_zero_cost_features_runs(tmp_path):
+    res, cfg = _search(tmp_path, "bananas", ["search.zc", "true", *ZC_SEARCH])
     config, stats = strict_load(os.path.join(res.save, "errors.json"))
     assert len(stats["valid_acc"]) == 6
     zc = config["anb_resolved"]["zc_data"]
     assert (zc["kind"], zc["resolution"], zc["batch_size"], zc["seed"]) == ("SYNTHETIC", 64, 4, 1)
 
 
-@pytest.mark.data
-def test_zero_cost_predictor_evaluator_runs_and_records_its_data(tmp_path):
+def test_npenas_zero_cost_ensemble_stops_with_one_line_where_naslib_cannot_run_it(tmp_path):
+    from naslib.optimizers import Npenas
+
+    from naslib_anb.naslib.registration import npenas_zc_is_broken
+
+    if not npenas_zc_is_broken(Npenas):
+        res, _ = _search(tmp_path, "npenas", ["search.zc_ensemble", "true", *ZC_SEARCH])
+        assert len(strict_load(os.path.join(res.save, "errors.json"))[1]["valid_acc"]) == 6
+        return
+    with pytest.raises(ConfigError) as err:
+        _search(tmp_path, "npenas", ["search.zc_ensemble", "true", *ZC_SEARCH])
+    assert "query_zc_scores" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_zero_cost_predictor_evaluator_runs_and_records_its_data(tmp_path, anb_data_path):
     """NASLib's ZeroCostPredictorEvaluator, read and run as NASLib's zc runner does, scores on demand."""
     from naslib.evaluators.zc_evaluator import ZeroCostPredictorEvaluator
     from naslib.predictors import ZeroCost
     from naslib.search_spaces import get_search_space
     from naslib.utils import default_argument_parser, get_config_from_args, get_dataset_api
 
-    data = os.environ.get("NASLIB_ANB_DATA", "/work/shared/anb/anb_dataset_jsons.tar.gz")
-    if not os.path.exists(data):
-        pytest.skip("measured ANB data not found (set NASLIB_ANB_DATA)")
+    data = str(anb_data_path)
     cfg = {"config_type": "zc", "search_space": "anb_mnas", "dataset": "imagenet", "predictor": "synflow",
            "test_size": 6, "out_dir": str(tmp_path), "seed": 0, "search": {"seed": 0},
            "anb": {"data_path": data, "zc_data": ZC_DATA}}
