@@ -117,6 +117,10 @@ def dataset_api_from_config(config: Any, benchmark: Any = None) -> dict[str, Any
     record = resolved(api)
     if config is not None:
         _record(config, record)
+    else:
+        logger.warning("ANB dataset API with the defaults: no ANB config was read since register() (a config "
+                       "read before register() is not seen); call register() first, or build the API with "
+                       "naslib_anb.naslib.run.dataset_api_from_config(config)")
     logger.info("ANB dataset API (%s): benchmark %s%s, LATENCY = %s, TEST_ACCURACY = %s, label noise %s, "
                 "objective %s; zero-cost data: %s",
                 "from the config's anb: section" if config is not None else "no NASLib config read: defaults",

@@ -208,7 +208,8 @@ def load_config(path: PathLike, overrides: Overrides = None) -> Any:
     ``path`` is a file or the name of a config in :data:`CONFIG_DIR` (so it works from any
     directory). Overrides are applied to the YAML first (:func:`apply_overrides`); NASLib then sets
     ``search.seed``, ``save`` in its format for the config's kind and creates ``save/search``. The
-    ``anb:`` section is checked (:mod:`.options`).
+    ``anb:`` section is checked (:mod:`.options`) and the config becomes the one NASLib's own
+    ``get_dataset_api`` reads after :func:`~naslib_anb.naslib.register`.
     """
     import tempfile
 
@@ -240,6 +241,7 @@ def load_config(path: PathLike, overrides: Overrides = None) -> Any:
         config = get_config_from_args(args, config_type=config_type)
     config.set_new_allowed(True)
     config.config_file = str(p)
+    options.set_active(config)  # NASLib's get_dataset_api("anb_mnas", ...) reads its anb: section
     return config
 
 

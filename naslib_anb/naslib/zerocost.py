@@ -190,7 +190,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--resolution", type=int, default=224)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--synthetic-classes", type=int, default=8, help="label classes of the synthetic batch")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the architecture sample")
+    p.add_argument("--data-seed", type=int, default=None,
+                   help="seed of the synthetic batch (default: --seed); change it alone to see which proxies "
+                        "depend on the batch")
     p.add_argument("--data", help="ANB measured data (default: $NASLIB_ANB_DATA or the cache)")
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
@@ -199,7 +202,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         result = run_study(args.out, args.n_archs, args.proxies.split(",") if args.proxies else None,
                            {"data_path": args.imagenet, "resolution": args.resolution,
-                            "batch_size": args.batch_size, "seed": args.seed,
+                            "batch_size": args.batch_size,
+                            "seed": args.seed if args.data_seed is None else args.data_seed,
                             "synthetic_classes": args.synthetic_classes},
                            seed=args.seed, data_path=args.data)
     except ANBError as exc:
