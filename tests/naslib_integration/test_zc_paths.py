@@ -87,7 +87,8 @@ ZC_SEARCH = ["search.zc_names", "[params, flops, synflow]", "search.zc_only", "f
 
 
 def test_bananas_with_zero_cost_features_runs(tmp_path):
-    res, cfg = _search(tmp_path, "bananas", ["search.zc", "true", *ZC_SEARCH])
+    res, cfg = _search(tmp_path, "bananas_zc", ZC_SEARCH)
+    assert cfg.search.zc is True and cfg.search.use_zc_api is False
     config, stats = strict_load(os.path.join(res.save, "errors.json"))
     assert len(stats["valid_acc"]) == 6
     zc = config["anb_resolved"]["zc_data"]
