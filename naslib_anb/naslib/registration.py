@@ -67,15 +67,11 @@ def _hook_get_search_space(original: Callable[..., Any]) -> Callable[..., Any]:
 def _hook_get_dataset_api(original: Callable[..., Any]) -> Callable[..., Any]:
     def get_dataset_api(search_space=None, dataset=None):
         if search_space == SPACE_NAME:
-            config = options.active()
-            if config is not None and dataset is not None and str(config.get("dataset")) != str(dataset):
-                config = None  # not the config this call is for: defaults, logged as such
-            api = options.dataset_api_from_config(config)
-            if config is None and dataset is not None and str(dataset).lower() not in DATASETS:
+            if dataset is not None and str(dataset).lower() not in DATASETS:
                 from naslib_anb.errors import UnknownChoiceError
 
                 raise UnknownChoiceError(dataset, DATASETS, "ANB is measured on ImageNet only")
-            return api
+            return options.dataset_api_from_config(options.active())  # None: the defaults, with a warning
         return original(search_space=search_space, dataset=dataset)
 
     return get_dataset_api

@@ -27,7 +27,7 @@ def python_block_after(heading_text: str) -> str:
 
 
 def test_from_python_block_runs_outside_the_repository(tmp_path):
-    code = python_block_after("From Python:")
+    code = python_block_after("From Python, from any directory")
     assert "register()" in code and "run.load_config(" in code
     env = dict(os.environ, OMP_NUM_THREADS="1")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
