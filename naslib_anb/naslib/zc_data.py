@@ -4,10 +4,14 @@ NASLib's proxies take one mini-batch from a loader (``get_some_data``). With an 
 (``<root>/train/<class>/*.JPEG`` or ``<root>/<class>/*.JPEG``) configured, :func:`make_zc_loader`
 reads it with the usual centre-crop preprocessing at ``resolution``. Without one it returns a
 **synthetic** batch (seeded N(0, 1) images, labels from ``synthetic_classes`` classes) whose
-dataset says so (``loader.dataset.synthetic is True`` and its ``describe()``): enough for the
-data-free proxies (synflow, zen, params, flops); the data-dependent ones (jacov, snip, grasp,
-fisher, grad_norm, nwot, epe_nas, plain, l2_norm) then score the network on noise, which is
-a different experiment from scoring it on images, and every result records which one ran.
+dataset says so (``loader.dataset.synthetic is True`` and its ``describe()``). That is enough for
+the proxies that are data-free by construction: params and flops read the architecture, synflow
+feeds an all-ones input of the batch's shape, zen Gaussian inputs, l2_norm reads the weights. The
+others read the batch: snip, grad_norm, fisher, grasp and plain back-propagate the loss of its
+images against its labels, jacov and nwot look at how the network responds to its images, epe_nas
+groups those responses by label. On the synthetic batch they score the network on noise and made-up
+labels, a different experiment from scoring it on ImageNet; the kind of batch is logged when the
+loader is made and recorded with every result.
 
 Needs the ``train`` extra (torch, torchvision); imported only when a proxy runs.
 """
