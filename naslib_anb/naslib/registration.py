@@ -15,7 +15,8 @@
 5. ``PredictorEvaluator.adapt_search_space`` accepting ``get_type() == "anb_mnas"`` (no learning
    curves, no hyperparameters), ``compare`` casting predictions to float64 and ``_log_to_json``
    writing strict JSON (``ZeroCostPredictorEvaluator._log_to_json`` too); ``ZCEnsembleEvaluator.adapt_search_space`` refusing ANB without a ``zc_api``,
-   and ``Npenas.adapt_search_space`` refusing ``search.zc_ensemble`` where NASLib's NPENAS cannot run it;
+   and ``Bananas``/``Npenas.adapt_search_space`` refusing ``search.use_zc_api`` (no zc_api for ANB) and
+   NPENAS's ``search.zc_ensemble`` where NASLib's NPENAS cannot run it;
 6. ``Ensemble.get_ensemble`` building our surrogate families by name (``predictor_type: anb_xgb``
    etc.), so NASLib's unchanged BANANAS and NPENAS can use them;
 7. the ANB-only wrappers of :mod:`.predictor_compat`.
@@ -221,12 +222,17 @@ def npenas_zc_is_broken(npenas_cls: Any) -> bool:
     return "self.query_zc_scores(model.arch_hash, self.zc_names, self.zc_api)" in src and takes < 3
 
 
-def _wrap_npenas_adapt(original: Callable[..., Any]) -> Callable[..., Any]:
+def _wrap_zc_optimizer_adapt(original: Callable[..., Any]) -> Callable[..., Any]:
+    """BANANAS/NPENAS on ANB: ``search.use_zc_api`` needs a precomputed zc_api ANB does not have, and
+    NPENAS's ``search.zc_ensemble`` cannot run where NASLib's NPENAS has the call bug above."""
     def adapt_search_space(self, search_space, scope=None, dataset_api=None):
-        if search_space.get_type() == SPACE_NAME and self.zc and npenas_zc_is_broken(type(self)):
-            raise ConfigError("NPENAS with search.zc_ensemble cannot run in this NASLib: its "
-                              "_get_best_candidates calls query_zc_scores with 3 arguments, the method takes 1 "
-                              "(a NASLib bug, not ANB's); use BANANAS with search.zc")
+        if search_space.get_type() == SPACE_NAME:
+            if getattr(self, "use_zc_api", False) and not isinstance(getattr(self, "zc_api", None), dict):
+                raise ConfigError(NO_ZC_BENCHMARK)
+            if self.zc and npenas_zc_is_broken(type(self)):
+                raise ConfigError("NPENAS with search.zc_ensemble cannot run in this NASLib: its "
+                                  "_get_best_candidates calls query_zc_scores with 3 arguments, the method takes 1 "
+                                  "(a NASLib bug, not ANB's); use BANANAS with search.zc")
         return original(self, search_space, scope=scope, dataset_api=dataset_api)
 
     adapt_search_space.__wrapped__ = original  # type: ignore[attr-defined]
@@ -234,7 +240,7 @@ def _wrap_npenas_adapt(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _method_targets() -> list[tuple[Any, str, Callable[..., Any]]]:
-    from naslib.optimizers import Npenas
+    from naslib.optimizers import Bananas, Npenas
     from naslib.defaults.predictor_evaluator import PredictorEvaluator
     from naslib.evaluators.zc_ensemble_evaluator import ZCEnsembleEvaluator
     from naslib.evaluators.zc_evaluator import ZeroCostPredictorEvaluator
@@ -247,7 +253,8 @@ def _method_targets() -> list[tuple[Any, str, Callable[..., Any]]]:
         (ZeroCostPredictorEvaluator, "_log_to_json", _wrap_log_to_json),
         (ZCEnsembleEvaluator, "adapt_search_space", _wrap_zc_ensemble_adapt),
         (Ensemble, "get_ensemble", _wrap_get_ensemble),
-        (Npenas, "adapt_search_space", _wrap_npenas_adapt),
+        (Bananas, "adapt_search_space", _wrap_zc_optimizer_adapt),
+        (Npenas, "adapt_search_space", _wrap_zc_optimizer_adapt),
     ]
 
 

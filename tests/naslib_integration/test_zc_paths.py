@@ -135,3 +135,9 @@ def test_zero_cost_predictor_evaluator_runs_and_records_its_data(tmp_path, anb_d
     written = strict_load(os.path.join(config.save, "scores.json"))
     zc = written[0]["anb_resolved"]["zc_data"]
     assert zc["kind"] == "SYNTHETIC" and zc["resolution"] == 64 and "SYNTHETIC" in zc["description"]
+
+
+def test_use_zc_api_stops_with_one_line_before_any_search(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        _search(tmp_path, "bananas_zc", ["search.use_zc_api", "true", *ZC_SEARCH])
+    assert str(err.value) == NO_ZC_BENCHMARK
