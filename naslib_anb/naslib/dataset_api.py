@@ -347,7 +347,8 @@ def get_anb_dataset_api(
     tests), a registered benchmark name, or None for the default surrogate benchmark, which is
     loaded once per process; ``model_dir`` loads a model directory written by ``naslib-anb fit``
     instead of the shipped models. ``noise_seed`` adds the benchmark's label noise, drawn per
-    ``(noise_seed, architecture)``, to every surrogate answer (None: the mean prediction). ``measured`` (a Dataset) or ``data_path`` back ``load_labeled``;
+    ``(noise_seed, architecture)``, to every surrogate answer (None: the mean prediction).
+    ``measured`` (a Dataset) or ``data_path`` back ``load_labeled``;
     the data file is read on first use only. ``objective`` (a mapping or :class:`MnasObjective`)
     switches on the bi-objective reward. ``zc_data`` (a mapping of
     :class:`~naslib_anb.naslib.zc_data.ZCDataConfig` fields, e.g. ``{"data_path": ..., "resolution":

@@ -14,7 +14,8 @@
    ``get_zc_benchmark_api``/``load_sampled_architectures`` stopping with one line naming what ANB lacks;
 5. ``PredictorEvaluator.adapt_search_space`` accepting ``get_type() == "anb_mnas"`` (no learning
    curves, no hyperparameters), ``compare`` casting predictions to float64 and ``_log_to_json``
-   writing strict JSON (``ZeroCostPredictorEvaluator._log_to_json`` too); ``ZCEnsembleEvaluator.adapt_search_space`` refusing ANB without a ``zc_api``,
+   writing strict JSON (``ZeroCostPredictorEvaluator._log_to_json`` too);
+   ``ZCEnsembleEvaluator.adapt_search_space`` refusing ANB without a ``zc_api``,
    and ``Bananas``/``Npenas.adapt_search_space`` refusing ``search.use_zc_api`` (no zc_api for ANB) and
    NPENAS's ``search.zc_ensemble`` where NASLib's NPENAS cannot run it;
 6. ``Ensemble.get_ensemble`` building our surrogate families by name (``predictor_type: anb_xgb``

@@ -197,7 +197,8 @@ def test_naslib_runner_sequence_in_a_fresh_process(tmp_path):
         from naslib_anb.naslib import dataset_api as _d
         import _helpers
         _d._BENCHMARK_CACHE["default"] = _helpers.make_device_toy()
-        config = get_config_from_args(default_argument_parser().parse_args(["--config-file", {str(tmp_path / "c.yaml")!r}]))
+        args = default_argument_parser().parse_args(["--config-file", {str(tmp_path / "c.yaml")!r}])
+        config = get_config_from_args(args)
         logger = setup_logger(config.save + "/log.log")
         logger.setLevel(logging.INFO)
         search_space = get_search_space(config.search_space, config.dataset)
