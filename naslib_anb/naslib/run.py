@@ -253,6 +253,15 @@ def dataset_api_from_config(config: Any, benchmark: Any = None) -> dict[str, Any
 
 
 # -- NAS -----------------------------------------------------------------------------------
+def nas_save_dir(config: Any) -> str:
+    """Where a NAS run saves: ``config.save``, which NASLib's ``get_config_from_args`` sets in its own
+    format (``out_dir/search_space/dataset/optimizer/seed``) when :func:`load_config` reads the config."""
+    if not config.get("save", None):
+        raise ConfigError("config.save is not set: read the config with load_config (NASLib's "
+                          "get_config_from_args sets it) or set config.save")
+    return str(config.save)
+
+
 def _require_save(config: Any) -> None:
     """NASLib's Trainer/evaluators write under ``config.save`` (``save/search`` for checkpoints)."""
     if not config.get("save", None):
@@ -292,7 +301,9 @@ def run_search(config: Any, dataset_api: Optional[dict] = None, *, report_incumb
     from naslib_anb.naslib.space import ANBSearchSpace
 
     register()
-    _require_save(config)
+    config.search.seed = int(config.seed)
+    config.save = str(config.get("save", None) or nas_save_dir(config))
+    os.makedirs(os.path.join(config.save, "search"), exist_ok=True)  # Trainer's checkpointer needs it
     nutils.set_seed(int(config.seed))
     api = dataset_api if dataset_api is not None else dataset_api_from_config(config)
     optimizer = make_optimizer(config)
