@@ -37,3 +37,14 @@ def test_correlations_against_measured_targets(dataset):
     md = zerocost.markdown(table, ["val_top1"])
     assert "| oracle | 1.00 / 1.00 |" in md and "| failed | - |" in md
     assert "throughput_a100" in zerocost.throughput_targets()
+
+
+def test_compare_batches_tells_a_data_free_proxy_from_one_that_reads_the_batch(tmp_path):
+    rows_a = [{"arch": f"a{i}", "scores": {"synflow": float(i), "snip": float(i)}} for i in range(6)]
+    rows_b = [{"arch": f"a{i}", "scores": {"synflow": float(i), "snip": float((i * 7) % 6) + 0.5}}
+              for i in range(6)]
+    for name, rows in (("a.jsonl", rows_a), ("b.jsonl", rows_b)):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    moved = zerocost.compare_batches(tmp_path / "a.jsonl", tmp_path / "b.jsonl")
+    assert moved["synflow"] == {"n": 6, "identical": 1.0, "kendalltau": pytest.approx(1.0)}
+    assert moved["snip"]["identical"] == 0.0 and moved["snip"]["kendalltau"] < 1.0

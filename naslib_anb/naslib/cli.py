@@ -30,7 +30,8 @@ def _setup(verbose: bool) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", required=True, help="NASLib-style YAML (configs/naslib/*.yaml)")
+    p.add_argument("--config", required=True,
+                   help="NASLib-style YAML: a path, or a name in configs/naslib (re, bananas, ...)")
     p.add_argument("--out-dir", help="overrides out_dir")
     p.add_argument("--seeds", help="comma-separated seeds, one run each (overrides seed)")
     p.add_argument("-v", "--verbose", action="store_true", help="NASLib's INFO log on stderr")

@@ -37,6 +37,8 @@ METRIC_MAP: dict[str, str] = {
     "HP": "dict {'flops': MACs (M), 'params': params (M), 'latency': the LATENCY value}",
 }
 SUPPORTED_METRICS = tuple(METRIC_MAP)
+#: NASLib metrics that exist only as learning curves (per-epoch training records); ANB has none
+LEARNING_CURVE_METRICS = ("TRAIN_LOSS", "VAL_LOSS", "TEST_LOSS", "ALL", "EPOCH", "VAL_TIME", "TEST_TIME")
 #: what NASLib's own spaces return for a figure they do not have (keeps errors.json strict JSON)
 MISSING = -1.0
 
@@ -126,6 +128,7 @@ class ANBQueryEngine:
         test_target: str = "val_top1",
         val_target: str = "val_top1",
         objective: Any = None,
+        noise_seed: Optional[int] = None,
     ):
         if benchmark is None:
             raise ConfigError("ANBQueryEngine needs a benchmark (naslib_anb.benchmark.Benchmark)")
@@ -136,6 +139,12 @@ class ANBQueryEngine:
         self.test_target = get_target(test_target).name
         self.val_target = get_target(val_target).name
         self.objective = MnasObjective.from_config(objective)
+        if noise_seed is not None:
+            from naslib_anb.benchmark.base import standard_normal_per_arch
+
+            standard_normal_per_arch([Arch.from_tuple((4, 3, 2, 0) * 7)], noise_seed)  # validates it
+        #: label noise drawn per (noise_seed, architecture) on every surrogate answer; None = the mean
+        self.noise_seed = noise_seed
         self.objective_target = (self.objective.target or self.latency_target) if self.objective else None
         self._reward_fn = None
         if self.objective is not None:
@@ -207,7 +216,7 @@ class ANBQueryEngine:
         key = (spec, target)
         v = self.cache.get(key)
         if v is None:
-            v = float(self.benchmark.query(spec_to_arch(spec), target))
+            v = float(self.benchmark.query(spec_to_arch(spec), target, noise_seed=self.noise_seed))
             self.cache[key] = v
             self.n_predictions += 1
         return v
@@ -219,7 +228,8 @@ class ANBQueryEngine:
             missing = [s for s in todo if (s, t) not in self.cache]
             if not missing:
                 continue
-            vals = np.atleast_1d(self.benchmark.query([spec_to_arch(s) for s in missing], t))
+            vals = np.atleast_1d(self.benchmark.query([spec_to_arch(s) for s in missing], t,
+                                                      noise_seed=self.noise_seed))
             for s, v in zip(missing, vals):
                 self.cache[(s, t)] = float(v)
             self.n_predictions += len(missing)
@@ -263,6 +273,9 @@ class ANBQueryEngine:
                     "latency": self._target_value(spec, self.latency_target, labeled)}
         if name == "RAW":
             return self.raw(spec, labeled)
+        if name in LEARNING_CURVE_METRICS:
+            raise UnknownMetricError(name, SUPPORTED_METRICS, "ANB has no learning curves: each architecture "
+                                     "has one final measurement, no per-epoch record")
         raise UnknownMetricError(name, SUPPORTED_METRICS, "ANB has no such quantity; see METRIC_MAP")
 
     def reward(self, spec: tuple, acc: float, labeled: bool = False) -> float:
@@ -301,14 +314,15 @@ class ANBQueryEngine:
         return out
 
 
-def _load_benchmark(name: Optional[str]) -> Any:
-    key = name or "default"
+def _load_benchmark(name: Optional[str], model_dir: Any = None) -> Any:
+    key = (name or "default") if model_dir is None else (name or "anb", str(model_dir))
     with _LOCK:
         bm = _BENCHMARK_CACHE.get(key)
         if bm is None:
             from naslib_anb.benchmark import load_benchmark  # the surrogate benchmark
 
-            bm = load_benchmark() if name is None else load_benchmark(name)
+            kwargs = {} if model_dir is None else {"model_dir": model_dir}
+            bm = load_benchmark(**kwargs) if name is None else load_benchmark(name, **kwargs)
             _BENCHMARK_CACHE[key] = bm
     return bm
 
@@ -324,12 +338,17 @@ def get_anb_dataset_api(
     test_target: str = "val_top1",
     objective: Any = None,
     zc_data: Any = None,
+    model_dir: Any = None,
+    noise_seed: Optional[int] = None,
 ) -> dict[str, Any]:
     """Build the ``dataset_api`` dict NASLib passes around.
 
     ``benchmark``: a Benchmark object (dependency injection, e.g. ``FunctionBenchmark`` in
     tests), a registered benchmark name, or None for the default surrogate benchmark, which is
-    loaded once per process. ``measured`` (a Dataset) or ``data_path`` back ``load_labeled``;
+    loaded once per process; ``model_dir`` loads a model directory written by ``naslib-anb fit``
+    instead of the shipped models. ``noise_seed`` adds the benchmark's label noise, drawn per
+    ``(noise_seed, architecture)``, to every surrogate answer (None: the mean prediction).
+    ``measured`` (a Dataset) or ``data_path`` back ``load_labeled``;
     the data file is read on first use only. ``objective`` (a mapping or :class:`MnasObjective`)
     switches on the bi-objective reward. ``zc_data`` (a mapping of
     :class:`~naslib_anb.naslib.zc_data.ZCDataConfig` fields, e.g. ``{"data_path": ..., "resolution":
@@ -341,7 +360,9 @@ def get_anb_dataset_api(
     if not isinstance(dataset, str) or dataset.lower() not in DATASETS:
         raise UnknownChoiceError(dataset, DATASETS, "ANB is measured on ImageNet only")
     if benchmark is None or isinstance(benchmark, str):
-        benchmark = _load_benchmark(benchmark)
+        benchmark = _load_benchmark(benchmark, model_dir)
+    elif model_dir is not None:
+        raise ConfigError("pass either a Benchmark object or model_dir, not both")
     loader = None
     if measured is None:
         def loader() -> Any:
@@ -351,7 +372,7 @@ def get_anb_dataset_api(
 
     engine = ANBQueryEngine(benchmark, measured, measured_loader=loader, latency_device=latency_device,
                             latency_metric=latency_metric, test_target=test_target,
-                           objective=objective)
+                            objective=objective, noise_seed=noise_seed)
     from naslib_anb.naslib.zc_data import ZCDataConfig
 
     if zc_data is None or isinstance(zc_data, ZCDataConfig):
@@ -371,6 +392,9 @@ def get_anb_dataset_api(
         "benchmark": benchmark,
         "cache": engine.cache,
         "options": {"latency_target": engine.latency_target, "test_target": engine.test_target,
+                    "benchmark": getattr(benchmark, "name", type(benchmark).__name__),
+                    "model_dir": None if model_dir is None else str(model_dir), "noise_seed": noise_seed,
+                    "measured_data": None if data_path is None else str(data_path),
                     "objective": None if engine.objective is None else {
                         "kind": "mnas", "reference": engine.objective.reference,
                         "weight": engine.objective.weight, "target": engine.objective_target}},

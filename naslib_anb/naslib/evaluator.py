@@ -19,18 +19,33 @@ import_naslib()
 from naslib.defaults.predictor_evaluator import PredictorEvaluator  # noqa: E402
 
 
+#: the NASLib space whose ``adapt_search_space`` branch is ANB's: "does not have full learning curves or
+#: hyperparameters" (ANB records one final figure per architecture)
+_NASLIB_TWIN = "nasbench101"
+
+
+def _naslib_adapt() -> Any:
+    """NASLib's own ``PredictorEvaluator.adapt_search_space`` (unwrapped if :func:`register` wrapped it)."""
+    method = PredictorEvaluator.__dict__["adapt_search_space"]
+    return getattr(method, "__wrapped__", method)
+
+
 def adapt_anb(evaluator: Any, search_space: Any, load_labeled: bool, scope: Any = None,
               dataset_api: Any = None) -> None:
-    """What ``adapt_search_space`` does for a whitelisted space, for ANB: no curves, no HPs."""
-    evaluator.search_space = search_space.clone()
-    evaluator.scope = scope if scope else search_space.OPTIMIZER_SCOPE
-    evaluator.predictor.set_ss_type(evaluator.search_space.get_type())
-    evaluator.load_labeled = load_labeled
-    evaluator.dataset_api = dataset_api
-    # ANB records one final figure per architecture: no learning curves, no hyperparameters
-    evaluator.full_lc = False
-    evaluator.hyperparameters = False
-    # zero-cost proxies score networks on a batch: the dataset API's ImageNet folder or synthetic batch
+    """NASLib's ``adapt_search_space``, run with the ANB space seen as its no-curves, no-HP twin.
+
+    NASLib whitelists space names there; its nasbench101 branch (``full_lc = hyperparameters =
+    False``) is what ANB needs, so the space answers that name for the duration of the call and the
+    predictor's ``ss_type`` is set back to ``anb_mnas``. On top, ANB's own step: zero-cost proxies get
+    the dataset API's batch (an ImageNet folder or the synthetic one).
+    """
+    search_space.get_type = lambda: _NASLIB_TWIN  # instance attribute shadows the method
+    try:
+        _naslib_adapt()(evaluator, search_space, load_labeled, scope=scope, dataset_api=dataset_api)
+    finally:
+        del search_space.get_type
+        evaluator.search_space.__dict__.pop("get_type", None)  # the clone copied the shadow
+    evaluator.predictor.set_ss_type(search_space.get_type())
     if hasattr(evaluator.predictor, "method_type") and getattr(evaluator.predictor, "train_loader", None) is None:
         from naslib_anb.naslib.dataset_api import zc_loader
 

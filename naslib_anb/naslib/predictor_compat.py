@@ -23,7 +23,8 @@ defers to NASLib's original otherwise. :func:`naslib_anb.naslib.register` instal
     network and takes the second argument as its data loader. Installed only when the running
     NASLib has that signature (:func:`zerocost_needs_list_fix`). For a list it scores each
     architecture on ``self.train_loader`` (the ANB evaluator sets it from the dataset API),
-    building each ANB network on request and dropping it after scoring.
+    building each ANB network on request and dropping it after scoring; a single unparsed ANB
+    architecture (BANANAS/NPENAS with ``search.zc``) gets its network built the same way.
 """
 from __future__ import annotations
 
@@ -146,6 +147,8 @@ def score_architecture(predictor: Any, original: Callable[..., Any], arch: Any, 
 def wrap_zerocost_query(original: Callable[..., Any]) -> Callable[..., Any]:
     def query(self, graph, dataloader=None, info=None):
         if not isinstance(graph, (list, tuple)):
+            if getattr(graph, "get_type", lambda: None)() == SPACE_NAME:  # BANANAS/NPENAS search.zc
+                return score_architecture(self, original, graph, dataloader)
             return original(self, graph, dataloader, info)
         loader = dataloader if _is_loader(dataloader) else getattr(self, "train_loader", None)
         if not _is_loader(loader):

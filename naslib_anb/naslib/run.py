@@ -135,6 +135,22 @@ def make_predictor(name: str, config: Any) -> Any:
 
 
 # -- configs --------------------------------------------------------------------------------
+#: the NASLib-style configs of this repository (configs/naslib); a bare name like "re" is looked up here
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs" / "naslib"
+
+
+def config_path(name_or_path: PathLike) -> Path:
+    """A config file: an existing path, else a name (``re`` or ``re.yaml``) in :data:`CONFIG_DIR`."""
+    p = Path(name_or_path)
+    if p.is_file():
+        return p.resolve()
+    shipped = CONFIG_DIR / (p.name if p.suffix in (".yaml", ".yml") else p.name + ".yaml")
+    if p.parent in (Path("."), Path("configs/naslib")) and shipped.is_file():
+        return shipped
+    names = sorted(f.stem for f in CONFIG_DIR.glob("*.yaml")) if CONFIG_DIR.is_dir() else []
+    raise ConfigError(f"config file not found: {p} (a path, or one of {names} from {CONFIG_DIR})")
+
+
 def _parse_value(text: Any) -> Any:
     if not isinstance(text, str):
         return text
@@ -144,7 +160,13 @@ def _parse_value(text: Any) -> Any:
 
 
 def apply_overrides(config: Any, overrides: Overrides) -> Any:
-    """NASLib-style ``key value`` pairs (``search.epochs 5``) or a mapping; values parsed as YAML."""
+    """``key value`` pairs (``search.epochs 5``, ``anb.zc_data.resolution 64``) or a mapping, values read
+    as YAML, new keys allowed at any depth.
+
+    NASLib's own loop in ``get_config_from_args`` only retypes keys already in the file, two levels
+    deep, with ``type(old)(value)`` (``bool("false")`` is True), so overrides are applied to the
+    YAML before NASLib reads it.
+    """
     from fvcore.common.config import CfgNode
 
     if not overrides:
@@ -160,7 +182,7 @@ def apply_overrides(config: Any, overrides: Overrides) -> Any:
         node = config
         parts = str(key).split(".")
         for p in parts[:-1]:
-            if p not in node:
+            if p not in node or not isinstance(node[p], Mapping):
                 node[p] = CfgNode()
             node = node[p]
         v = _parse_value(value)
@@ -168,45 +190,88 @@ def apply_overrides(config: Any, overrides: Overrides) -> Any:
     return config
 
 
+def _config_type(config: Any) -> str:
+    """NASLib's ``get_config_from_args`` config type, which picks its save-path format."""
+    if "predictor" in config:
+        return "predictor"
+    if "optimizer" in config:
+        return "nas"
+    if "run_acc_stats" in config or "max_set_size" in config:
+        return "statistics"
+    raise ConfigError("cannot tell the config's kind: a NAS config sets optimizer, a predictor config "
+                      "predictor, a statistics config run_acc_stats")
+
+
 def load_config(path: PathLike, overrides: Overrides = None) -> Any:
-    """A NASLib config (fvcore ``CfgNode``) from YAML, with overrides applied."""
+    """A NASLib config (fvcore ``CfgNode``) read by NASLib's own ``get_config_from_args``.
+
+    ``path`` is a file or the name of a config in :data:`CONFIG_DIR` (so it works from any
+    directory). Overrides are applied to the YAML first (:func:`apply_overrides`); NASLib then sets
+    ``search.seed``, ``save`` in its format for the config's kind and creates ``save/search``. The
+    ``anb:`` section is checked (:mod:`.options`) and the config becomes the one NASLib's own
+    ``get_dataset_api`` reads after :func:`~naslib_anb.naslib.register`.
+    """
+    import tempfile
+
     import_naslib()
+    import yaml
+    from naslib.utils import default_argument_parser, get_config_from_args
     from naslib.utils import load_config as naslib_load_config
 
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"config file not found: {p}")
-    config = naslib_load_config(str(p))
-    config.set_new_allowed(True)
-    apply_overrides(config, overrides)
-    if str(config.get("search_space", SPACE_NAME)) != SPACE_NAME:
-        raise ConfigError(f"search_space must be {SPACE_NAME!r} for these runners, got {config.search_space!r}")
-    config.search_space = SPACE_NAME
-    if "dataset" not in config:
-        config.dataset = "imagenet"
-    if "seed" not in config:
+    from naslib_anb.naslib import options
+
+    p = config_path(path)
+    raw = naslib_load_config(str(p))
+    raw.set_new_allowed(True)
+    apply_overrides(raw, overrides)
+    if str(raw.get("search_space", SPACE_NAME)) != SPACE_NAME:
+        raise ConfigError(f"search_space must be {SPACE_NAME!r} for these runners, got {raw.search_space!r}")
+    raw.search_space = SPACE_NAME
+    raw.setdefault("dataset", "imagenet")
+    if "seed" not in raw:
         raise ConfigError(f"{p}: the config needs a top-level seed")
+    options.anb_section(raw)
+    config_type = _config_type(raw)
+    raw.setdefault("search", {})        # NASLib sets search.seed for every kind
+    raw.setdefault("evaluation", {})    # and reads evaluation for NAS configs
+    with tempfile.TemporaryDirectory() as tmp:
+        merged = Path(tmp) / p.name
+        merged.write_text(yaml.safe_dump(options._plain(raw), sort_keys=False), encoding="utf-8")
+        args = default_argument_parser().parse_args(["--config-file", str(merged)])
+        config = get_config_from_args(args, config_type=config_type)
+    config.set_new_allowed(True)
+    config.config_file = str(p)
+    options.set_active(config)  # NASLib's get_dataset_api("anb_mnas", ...) reads its anb: section
     return config
 
 
 def dataset_api_from_config(config: Any, benchmark: Any = None) -> dict[str, Any]:
-    """The ANB dataset API for a config's optional ``anb:`` section (``benchmark`` injectable)."""
-    from naslib_anb.naslib.dataset_api import get_anb_dataset_api
+    """The ANB dataset API for a config's ``anb:`` section (``benchmark`` injectable); see :mod:`.options`."""
+    from naslib_anb.naslib.options import dataset_api_from_config as build
 
-    anb = dict(config.get("anb", {}) or {})
-    allowed = {"benchmark", "data_path", "latency_device", "latency_metric", "test_target", "objective", "zc_data"}
-    extra = set(anb) - allowed
-    if extra:
-        raise ConfigError(f"unknown anb keys {sorted(extra)}; valid: {sorted(allowed)}")
-    for key in ("objective", "zc_data"):
-        if key in anb and anb[key] is not None:
-            anb[key] = dict(anb[key])
-    if benchmark is not None:
-        anb["benchmark"] = benchmark
-    return get_anb_dataset_api(config.dataset, **anb)
+    return build(config, benchmark)
 
 
 # -- NAS -----------------------------------------------------------------------------------
+def nas_save_dir(config: Any) -> str:
+    """Where a NAS run saves: ``config.save``, which NASLib's ``get_config_from_args`` sets in its own
+    format (``out_dir/search_space/dataset/optimizer/seed``) when :func:`load_config` reads the config."""
+    if not config.get("save", None):
+        raise ConfigError("config.save is not set: read the config with load_config (NASLib's "
+                          "get_config_from_args sets it) or set config.save")
+    return str(config.save)
+
+
+def _require_save(config: Any) -> None:
+    """NASLib's Trainer/evaluators write under ``config.save`` (``save/search`` for checkpoints)."""
+    if not config.get("save", None):
+        raise ConfigError("config.save is not set: read the config with load_config (NASLib's "
+                          "get_config_from_args sets it) or set config.save")
+    if "search" in config:
+        config.search.seed = int(config.seed)
+    os.makedirs(os.path.join(config.save, "search"), exist_ok=True)  # Trainer's checkpointer needs it
+
+
 @dataclass
 class SearchResult:
     optimizer: str
@@ -222,11 +287,6 @@ class SearchResult:
     n_evaluated: int
     pareto: list = field(default_factory=list)
     objective: Optional[dict] = None
-
-
-def nas_save_dir(config: Any) -> str:
-    return "{}/{}/{}/{}/{}".format(config.out_dir, config.search_space, config.dataset, config.optimizer,
-                                   config.seed)
 
 
 def run_search(config: Any, dataset_api: Optional[dict] = None, *, report_incumbent: bool = True,
@@ -270,10 +330,6 @@ def run_search(config: Any, dataset_api: Optional[dict] = None, *, report_incumb
 
 
 # -- predictor evaluation ------------------------------------------------------------------
-def predictor_save_dir(config: Any) -> str:
-    return "{}/{}/predictors/{}/{}".format(config.out_dir, config.dataset, config.predictor, config.seed)
-
-
 @dataclass
 class PredictorResult:
     predictor: str
@@ -293,10 +349,7 @@ def run_predictor_eval(config: Any, dataset_api: Optional[dict] = None) -> Predi
     from naslib_anb.naslib.space import ANBSearchSpace
 
     register()
-    if "search" in config:
-        config.search.seed = int(config.seed)
-    config.save = str(config.get("save", None) or predictor_save_dir(config))
-    os.makedirs(config.save, exist_ok=True)
+    _require_save(config)
     nutils.set_seed(int(config.seed))
     api = dataset_api if dataset_api is not None else dataset_api_from_config(config)
     predictor = make_predictor(str(config.predictor), config)
@@ -331,10 +384,6 @@ class StatisticsResult:
     stats: dict
 
 
-def statistics_save_dir(config: Any) -> str:
-    return "{}/{}/{}/statistics/{}".format(config.out_dir, config.search_space, config.dataset, config.seed)
-
-
 def run_statistics(config: Any, dataset_api: Optional[dict] = None) -> StatisticsResult:
     """NASLib's ``StatisticsEvaluator`` on the measured architectures (the space's arch iterator).
 
@@ -348,8 +397,7 @@ def run_statistics(config: Any, dataset_api: Optional[dict] = None) -> Statistic
 
     from naslib_anb.naslib.space import ANBSearchSpace
 
-    config.save = str(config.get("save", None) or statistics_save_dir(config))
-    os.makedirs(config.save, exist_ok=True)
+    _require_save(config)
     nutils.set_seed(int(config.seed))
     api = dataset_api if dataset_api is not None else dataset_api_from_config(config)
     evaluator = StatisticsEvaluator(config=config)

@@ -4,20 +4,28 @@ NASLib's proxies take one mini-batch from a loader (``get_some_data``). With an 
 (``<root>/train/<class>/*.JPEG`` or ``<root>/<class>/*.JPEG``) configured, :func:`make_zc_loader`
 reads it with the usual centre-crop preprocessing at ``resolution``. Without one it returns a
 **synthetic** batch (seeded N(0, 1) images, labels from ``synthetic_classes`` classes) whose
-dataset says so (``loader.dataset.synthetic is True`` and its ``describe()``): enough for the
-data-free proxies (synflow, zen, params, flops); the data-dependent ones (jacov, snip, grasp,
-fisher, grad_norm, nwot, epe_nas, plain, l2_norm) then score the network on noise, which is
-a different experiment from scoring it on images, and every result records which one ran.
+dataset says so (``loader.dataset.synthetic is True`` and its ``describe()``). That is enough for
+the proxies that are data-free by construction: params and flops read the architecture, synflow
+feeds an all-ones input of the batch's shape, zen Gaussian inputs, l2_norm reads the weights. The
+others read the batch: snip, grad_norm, fisher, grasp and plain back-propagate the loss of its
+images against its labels, jacov and nwot look at how the network responds to its images, epe_nas
+groups those responses by label. On the synthetic batch they score the network on noise and made-up
+labels, a different experiment from scoring it on ImageNet; the kind of batch is logged when the
+loader is made and recorded with every result.
 
 Needs the ``train`` extra (torch, torchvision); imported only when a proxy runs.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Optional
 
 from naslib_anb.errors import ConfigError, DataNotFoundError
+
+#: under NASLib's ``naslib`` logger, so the line reaches the log NASLib's ``setup_logger`` writes
+logger = logging.getLogger("naslib.anb_mnas")
 
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)
@@ -46,8 +54,14 @@ class ZCDataConfig:
         return (f"SYNTHETIC batch: {self.batch_size} N(0,1) images at {self.resolution} px, labels from "
                 f"{self.synthetic_classes} classes, seed {self.seed} (no ImageNet configured)")
 
+    @property
+    def kind(self) -> str:
+        """``"SYNTHETIC"`` or ``"IMAGENET_FOLDER"``: what the proxies' batch is, in every record."""
+        return "IMAGENET_FOLDER" if self.data_path else "SYNTHETIC"
+
     def to_dict(self) -> dict:
-        return {**asdict(self), "synthetic": not self.data_path, "description": self.describe()}
+        return {"kind": self.kind, **asdict(self), "synthetic": not self.data_path,
+                "description": self.describe()}
 
 
 class SyntheticImageNetBatch:
@@ -98,6 +112,12 @@ def make_zc_loader(cfg: Optional[ZCDataConfig] = None, **kw: Any) -> Any:
 
     cfg = cfg or ZCDataConfig(**kw)
     ds = _image_folder(cfg) if cfg.data_path else SyntheticImageNetBatch(cfg)
+    if cfg.data_path:
+        logger.info("zero-cost proxies read %s", cfg.describe())
+    else:
+        logger.warning("zero-cost proxies score %s: data-dependent proxies (snip, grad_norm, fisher, jacov, "
+                       "nwot, ...) then rank networks on noise; set anb.zc_data.data_path to an ImageNet "
+                       "folder", cfg.describe())
     g = torch.Generator().manual_seed(int(cfg.seed))
     loader = torch.utils.data.DataLoader(ds, batch_size=cfg.batch_size, shuffle=bool(cfg.data_path),
                                          generator=g, drop_last=False, num_workers=0)

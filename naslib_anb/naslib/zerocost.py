@@ -113,6 +113,31 @@ def correlations(rows: list[dict], records: dict[str, Any], proxies: Sequence[st
     return table
 
 
+def compare_batches(scores_a: os.PathLike | str, scores_b: os.PathLike | str) -> dict[str, dict[str, Any]]:
+    """Per proxy, how its scores move between two runs on the same architectures with different batches.
+
+    ``{proxy: {n, identical, kendalltau}}``: ``identical`` is the fraction of architectures whose score is
+    the same on both batches (relative difference <= 1e-9), ``kendalltau`` the rank agreement of the two
+    runs' scores. A data-free proxy gives 1.0 and 1.0; one that reads the batch does not.
+    """
+    from scipy.stats import kendalltau
+
+    a, b = _done(Path(scores_a)), _done(Path(scores_b))
+    common = [k for k in a if k in b]
+    proxies = sorted({p for k in common for p in a[k]["scores"]} & {p for k in common for p in b[k]["scores"]})
+    out: dict[str, dict[str, Any]] = {}
+    for p in proxies:
+        pairs = [(a[k]["scores"].get(p), b[k]["scores"].get(p)) for k in common]
+        pairs = [(x, y) for x, y in pairs if x is not None and y is not None]
+        if not pairs:
+            continue
+        xs, ys = np.asarray(pairs, dtype=np.float64).T
+        same = np.abs(xs - ys) <= 1e-9 * np.maximum(1.0, np.maximum(np.abs(xs), np.abs(ys)))
+        tau = float(kendalltau(xs, ys)[0]) if len(pairs) > 2 and len(set(xs)) > 1 else None
+        out[p] = {"n": len(pairs), "identical": float(np.mean(same)), "kendalltau": tau}
+    return out
+
+
 def markdown(table: dict, targets: Sequence[str]) -> str:
     head = "| proxy | " + " | ".join(targets) + " |"
     lines = [head, "|" + "---|" * (len(targets) + 1)]
@@ -190,8 +215,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--resolution", type=int, default=224)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--synthetic-classes", type=int, default=8, help="label classes of the synthetic batch")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the architecture sample")
+    p.add_argument("--data-seed", type=int, default=None,
+                   help="seed of the synthetic batch (default: --seed); change it alone to see which proxies "
+                        "depend on the batch")
     p.add_argument("--data", help="ANB measured data (default: $NASLIB_ANB_DATA or the cache)")
+    p.add_argument("--compare-with", metavar="OUT", help="another study's output directory (same architectures, "
+                   "another batch): write batch_comparison.json, how each proxy's scores moved")
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -199,7 +229,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         result = run_study(args.out, args.n_archs, args.proxies.split(",") if args.proxies else None,
                            {"data_path": args.imagenet, "resolution": args.resolution,
-                            "batch_size": args.batch_size, "seed": args.seed,
+                            "batch_size": args.batch_size,
+                            "seed": args.seed if args.data_seed is None else args.data_seed,
                             "synthetic_classes": args.synthetic_classes},
                            seed=args.seed, data_path=args.data)
     except ANBError as exc:
@@ -207,4 +238,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     print(f"{result['n_archs']} architectures; data: {result['data']['description']}")
     print(markdown(result["table"], result["targets"]))
+    if args.compare_with:
+        moved = compare_batches(Path(args.compare_with) / "scores.jsonl", Path(args.out) / "scores.jsonl")
+        atomic_write_json(Path(args.out) / "batch_comparison.json", {"other": str(args.compare_with), "proxies": moved})
+        print("| proxy | archs | same score on both batches | tau between batches |\n|---|---|---|---|")
+        for name, row in moved.items():
+            tau = "-" if row["kendalltau"] is None else f"{row['kendalltau']:.2f}"
+            print(f"| {name} | {row['n']} | {row['identical']:.0%} | {tau} |")
     return 0

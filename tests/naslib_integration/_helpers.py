@@ -66,6 +66,28 @@ def make_toy_benchmark() -> FunctionBenchmark:
     }, name="toy")
 
 
+class NoisyFunctionBenchmark(FunctionBenchmark):
+    """A toy with unit label noise, so ``noise_seed`` has a visible, exactly known effect."""
+
+    def _noise_std(self, archs, target, mean):
+        return np.ones(len(archs))
+
+
+def make_device_toy() -> NoisyFunctionBenchmark:
+    """The toy accuracy plus two devices (zcu102, vck190; latency and throughput), all from MACs."""
+    def macs(archs):
+        return np.asarray([arch_cost(a).macs / 1e6 for a in archs])
+
+    return NoisyFunctionBenchmark({
+        "val_top1": toy_val,
+        "train_time": lambda archs: macs(archs) * 20,
+        "latency_zcu102": lambda archs: macs(archs) / 100,
+        "latency_vck190": lambda archs: macs(archs) / 300,
+        "throughput_vck190": lambda archs: 1e6 / macs(archs),
+        "throughput_a100": lambda archs: 1e7 / macs(archs),
+    }, name="toy")
+
+
 def real_benchmark():
     """The shipped surrogate benchmark (or ``$NASLIB_ANB_MODEL_DIR``, a `naslib-anb fit` output)."""
     import os
