@@ -381,7 +381,7 @@ def test_bench_honesty_says_which_bar_a_row_misses(monkeypatch, capsys):
     row = {"max_over_measured_max": 1.0, "min_over_measured_min": 1.0, "in_range": True, "monotone_share": 1.0,
            "monotone_met": True, "coverage_68": 0.7, "coverage_95": 0.95, "coverage_met": True,
            "spearman_std_distance": 0.1, "spearman_met": False, "spearman_ceiling": 0.2,
-           "spearman_fitted_space": 0.3}
+           "spearman_fitted_space": 0.3, "spearman_at_equal_value": 0.5}
     monkeypatch.setattr(mod, "measure", lambda *a, **k: {"throughput_a100": row, "val_top1": {
         **row, "spearman_met": True}})
     assert mod.main([]) == 0
