@@ -137,11 +137,13 @@ def train_loader(cfg: TrainConfig, dataset, epoch: int, rank: int, world: int, p
     import torch
     from torch.utils.data import DataLoader, DistributedSampler
 
+    from naslib_anb.training.order import epoch_seed
+
     sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True, seed=cfg.seed,
                                  drop_last=cfg.drop_last)
     sampler.set_epoch(epoch)
     g = torch.Generator()
-    g.manual_seed(cfg.seed * 100_003 + epoch * 1009 + rank)
+    g.manual_seed(epoch_seed(cfg.seed, epoch, rank))  # worker augmentation seeds
     if cfg.drop_last and len(sampler) < cfg.batch_size:
         raise DataError(f"rank {rank} gets {len(sampler)} training images, fewer than one batch of "
                         f"{cfg.batch_size}; lower batch_size or set drop_last false")

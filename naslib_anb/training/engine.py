@@ -31,6 +31,7 @@ from naslib_anb.io import atomic_write_bytes, atomic_write_json
 from naslib_anb.space.arch import Arch
 from naslib_anb.training import distributed as D
 from naslib_anb.training.config import TrainConfig
+from naslib_anb.training.order import epoch_seed
 from naslib_anb.training.schedule import lr_at, resolution_at
 
 log = logging.getLogger(__name__)
@@ -121,11 +122,6 @@ def _seed_all(seed: int) -> None:
     torch.manual_seed(seed)
     np.random.seed(seed % 2**32)  # noqa: NPY002 - torchvision/timm transforms read the global generators
     random.seed(seed)
-
-
-def _epoch_seed(cfg: TrainConfig, epoch: int, rank: int) -> int:
-    # Reseeding every epoch from (seed, epoch, rank) is what makes a resumed run bit-identical.
-    return (cfg.seed * 1_000_003 + epoch * 7919 + rank * 104_729) % 2**31
 
 
 def param_groups(model, weight_decay: float) -> list[dict[str, Any]]:
@@ -375,7 +371,7 @@ def train_arch(cfg: TrainConfig, arch: Any, out_dir: Any, *, resume: bool = True
         val_set = DL.image_folder(cfg, cfg.val_split, DL.val_transform(cfg))
         vloader = DL.val_loader(cfg, val_set, env.rank, world, on_cuda)
     for epoch in range(start_epoch, cfg.epochs):
-        _seed_all(_epoch_seed(cfg, epoch, env.rank))
+        _seed_all(epoch_seed(cfg.seed, epoch, env.rank))  # what makes a resumed run bit-identical
         res = resolution_at(cfg, epoch)
         if cfg.loader == "dali":
             loader = DD.train_loader(cfg, epoch, res, env.rank, world, env.device)
