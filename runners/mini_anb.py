@@ -138,7 +138,7 @@ class StudySpec:
     """Sizes of the question run (saved as ``study/spec.json``)."""
 
     size: int = 16
-    n_archs: int = 16
+    n_archs: int = 12
     seeds: int = 3
     seed: int = 0
     bootstrap: int = 2000
@@ -498,7 +498,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--study", action="store_true",
                    help="the question run: architectures x seeds with a longer recipe, seed noise against "
                         "architecture spread and a surrogate's Kendall tau with a bootstrap CI")
-    p.add_argument("--study-archs", type=int, default=None, help="architectures of --study (default 16)")
+    p.add_argument("--study-archs", type=int, default=None, help="architectures of --study (default 12)")
     p.add_argument("--study-seeds", type=int, default=None, help="training seeds of --study (default 3)")
     p.add_argument("--tiny", action="store_true",
                    help="the CI smoke size (a handful of archs, a few steps: a smoke test, its figures mean nothing)")

@@ -85,7 +85,7 @@ def check_energy(cfg: ProfileConfig) -> None:
     else:
         from naslib_anb.profiling.rapl import RaplPackages
 
-        RaplPackages(cfg.rapl_root)
+        RaplPackages(cfg.rapl_root, dram=cfg.rapl_dram)
 
 
 def _measure_one(model_fn: Callable[[], Any], arch: str, cfg: ProfileConfig, rec: ProfileRecord,
@@ -153,7 +153,7 @@ def measure_group(cfg_dict: Mapping[str, Any], items: Sequence[tuple[str, Option
         sync = (lambda: torch.cuda.synchronize(cfg.device)) if cfg.is_cuda else (lambda: None)
         cpu = None
         try:
-            cpu = RaplPackages(cfg.rapl_root)
+            cpu = RaplPackages(cfg.rapl_root, dram=cfg.rapl_dram)
         except DeviceUnavailableError as exc:
             energy_note = str(exc)
         try:
