@@ -19,7 +19,7 @@ from typing import Any, Iterator, Optional
 
 from naslib_anb.errors import ConfigError, DataError
 from naslib_anb.training.config import TrainConfig
-from naslib_anb.training.data import MEAN, STD
+from naslib_anb.training.data import MEAN, STD, val_resize
 from naslib_anb.training.order import epoch_seed, epoch_shard
 
 _INTERP = {"bilinear": "INTERP_LINEAR", "bicubic": "INTERP_CUBIC"}
@@ -112,7 +112,7 @@ def _pipeline(cfg: TrainConfig, src: dict[str, Any], train: bool, res: int, seed
             crop = None
         else:
             images = fn.decoders.image(jpegs, device=decoder, output_type=types.RGB)
-            images = fn.resize(images, device=dev, resize_shorter=round(cfg.val_res / cfg.val_crop_ratio),
+            images = fn.resize(images, device=dev, resize_shorter=val_resize(cfg.val_res, cfg.val_crop_ratio),
                                interp_type=interp, antialias=True)
             mirror, crop = 0, (cfg.val_res, cfg.val_res)
         kw = {"crop": crop} if crop else {}

@@ -125,12 +125,12 @@ def _seed_all(seed: int) -> None:
 
 
 def param_groups(model, weight_decay: float) -> list[dict[str, Any]]:
-    """Weight decay on >= 2-D weights only; biases and norm parameters get none (as p*)."""
-    decay, no_decay = [], []
-    for p in model.parameters():
-        if p.requires_grad:
-            (decay if p.ndim >= 2 else no_decay).append(p)
-    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    """Weight decay on >= 2-D weights only; biases and norm parameters get none (as p*): timm's
+    ``param_groups_weight_decay``, the decayed group first (the order checkpoints were saved in)."""
+    from timm.optim import param_groups_weight_decay
+
+    groups = param_groups_weight_decay(model, weight_decay)
+    return sorted(groups, key=lambda g: g["weight_decay"] == 0.0)
 
 
 def make_optimizer(cfg: TrainConfig, model):
@@ -197,9 +197,10 @@ def curve_json(arch: Arch, cfg: TrainConfig, curve: list[dict], world: int, comp
 
 
 def _accuracy(out, y, k: int) -> tuple[float, float]:
-    topk = out.topk(k, dim=1).indices
-    hit = topk.eq(y[:, None])
-    return float(hit[:, 0].sum()), float(hit.any(dim=1).sum())
+    """Correct top-1 and top-k counts of a batch (timm's ``accuracy``, which gives percentages)."""
+    from timm.utils import accuracy
+
+    return tuple(float(round(float(a) * len(y) / 100.0)) for a in accuracy(out, y, topk=(1, k)))
 
 
 def validate(cfg: TrainConfig, model, loader, env: D.DistEnv, num_classes: int) -> tuple[float, float, float]:
