@@ -80,9 +80,9 @@ def test_dali_pipeline_delivers_a_fresh_order_per_epoch_and_rotating_shards(tmp_
     from naslib_anb.training import dali as DD
     from naslib_anb.training.config import TrainConfig
 
-    n = 1024
+    n = 4096  # larger than DALI's shuffle buffer (initial_fill 1,024), where a buffer shuffle shows
     root = _id_labelled_tree(tmp_path / "ids", n)
-    cfg = TrainConfig(data_dir=str(root), num_workers=1, batch_size=64, drop_last=True, min_res=8, max_res=8,
+    cfg = TrainConfig(data_dir=str(root), num_workers=1, batch_size=256, drop_last=True, min_res=8, max_res=8,
                       hflip=0.0, seed=0)
 
     def order(c, epoch, rank=0, world=1):
