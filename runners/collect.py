@@ -4,6 +4,9 @@
 Local machine (submitit's local executor, one process per chunk; waits, Ctrl-C stops the workers):
     python runners/collect.py --n 100 --seed 1 --data /path/to/imagenet --out collect_out --executor local
 
+Exactly the architectures of a plan file written by ``naslib-anb propose`` (instead of --n/--sampler):
+    python runners/collect.py --plan plan.json --data /path/to/imagenet --out collect_out --executor local
+
 SLURM job array, one array task per architecture, 4 GPUs each (torchrun inside the task); returns
 once submitted, tasks are requeued on preemption/timeout and resume from their last epoch:
     python runners/collect.py --n 5000 --seed 1 --data /path/to/imagenet --out collect_out \\
@@ -23,21 +26,21 @@ import logging
 import os
 import sys
 
+from naslib_anb.training.cli import add_recipe_args, recipe_from_args
 
-def main(argv=None) -> int:
+
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description="Sample, train with p*, and write ANB-schema JSONs.")
-    p.add_argument("--n", type=int, default=None, help="number of architectures (required unless --status)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--sampler", default="uniform",
-                   help="uniform | regime1 | regime2 | regime3 | anb_mix (upstream's campaign mix)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--n", type=int, default=None, help="number of architectures to sample (or --plan)")
+    which.add_argument("--plan", default=None, metavar="PLAN",
+                       help="train exactly the architectures of this plan file (naslib-anb propose --out PLAN)")
+    p.add_argument("--seed", type=int, default=None, help="sampler seed (default 0; not with --plan)")
+    p.add_argument("--sampler", default=None,
+                   help="uniform (default) | regime1 | regime2 | regime3 | anb_mix (upstream's campaign mix)")
     p.add_argument("--exclude-dataset", default=None,
                    help="skip architectures already in this ANB dataset (tarball or JSON directory)")
-    p.add_argument("--config", default=None, help="TrainConfig YAML (default p*)")
-    p.add_argument("--data", default=None, help="ImageFolder root (sets data_dir)")
-    p.add_argument("--resolution", type=int, default=None,
-                   help="train and validate at this size in px (default: the recipe's; ImageNet p*: 160->192, val 256)")
-    p.add_argument("--num-classes", type=int, default=None, help="classifier classes (default: class folders)")
-    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
+    add_recipe_args(p)
     p.add_argument("--out", required=True)
     p.add_argument("--executor", default="local", help="slurm | local | debug | inline")
     p.add_argument("--nproc", type=int, default=1, help="torchrun processes (GPUs) per architecture")
@@ -52,31 +55,49 @@ def main(argv=None) -> int:
     p.add_argument("--save-weights", action="store_true", help="write runs/<arch>/model.pt (final weights)")
     p.add_argument("--status", action="store_true", help="print progress of --out and exit")
     p.add_argument("-v", "--verbose", action="store_true")
+    return p
+
+
+def _spec(args: argparse.Namespace):
+    """The CollectSpec of the command line: sampled (--n) or a plan file's architectures (--plan)."""
+    from naslib_anb.errors import ConfigError
+    from naslib_anb.training.collect import CollectSpec
+
+    if args.plan is not None:
+        set_too = [f for f, v in (("--seed", args.seed), ("--sampler", args.sampler),
+                                  ("--exclude-dataset", args.exclude_dataset)) if v is not None]
+        if set_too:
+            raise ConfigError(f"--plan fixes the architectures; {', '.join(set_too)} would be ignored: drop "
+                              f"{'it' if len(set_too) == 1 else 'them'} or use --n instead of --plan")
+    exclude = []
+    if args.exclude_dataset:
+        from naslib_anb.data import load_dataset
+
+        exclude = [str(r.arch) for r in load_dataset(args.exclude_dataset, allow_download=False)]
+    cfg = recipe_from_args(args)
+    return CollectSpec(os.path.abspath(args.out), args.n if args.plan is None else 0,
+                       0 if args.seed is None else args.seed, args.sampler or "uniform", cfg.to_dict(), args.nproc,
+                       args.max_retries, exclude, plan_file=args.plan)
+
+
+def main(argv=None) -> int:
+    p = _parser()
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
 
     from naslib_anb.errors import ANBError
     from naslib_anb.io import ensure_writable_dir
-    from naslib_anb.training.collect import CollectSpec, run_collection, status
-    from naslib_anb.training.config import data_overrides, load_config, parse_overrides
+    from naslib_anb.training.collect import run_collection, status
+    from naslib_anb.training.config import parse_overrides
 
     try:
         if args.status:
             print(json.dumps(status(args.out), indent=1))
             return 0
-        if args.n is None:
-            p.error("--n is required (unless --status)")
+        if args.n is None and args.plan is None:
+            p.error("--n or --plan is required (unless --status)")
         wait = True if args.wait else False if args.no_wait else None
-        over = {**data_overrides(args.data, args.resolution, args.num_classes), **parse_overrides(args.set)}
-        cfg = load_config(args.config, over)
-        spec = CollectSpec(os.path.abspath(args.out), args.n, args.seed, args.sampler, cfg.to_dict(), args.nproc,
-                           args.max_retries)
-        exclude = []
-        if args.exclude_dataset:
-            from naslib_anb.data import load_dataset
-
-            exclude = [str(r.arch) for r in load_dataset(args.exclude_dataset, allow_download=False)]
-        spec.exclude = exclude
+        spec = _spec(args)
         ensure_writable_dir(args.out)
         res = run_collection(spec, args.executor, args.chunk_size, wait=wait, slurm=parse_overrides(args.slurm),
                              keep_checkpoints=args.keep_checkpoints, save_weights=args.save_weights)

@@ -97,10 +97,11 @@ class MiniSpec:
     re_sample: int = 4
     reinforce_batch: int = 4
     recipes: list = field(default_factory=lambda: [list(r) for r in RECIPES])
+    smoke_test: bool = False  #: --tiny: checks that the chain runs; its figures are noise
 
     @classmethod
     def tiny(cls) -> "MiniSpec":
-        return cls(per_class=10, val_fraction=0.5, n_proxy=3, n_collect=8, budget=3, sim_seeds=2, true_seeds=1,
+        return cls(smoke_test=True, per_class=10, val_fraction=0.5, n_proxy=3, n_collect=8, budget=3, sim_seeds=2, true_seeds=1,
                    t_spec_fraction=1.0, split_fractions=(0.5, 0.125, 0.375), fit_members=2, fit_folds=2,
                    fit_calibration_folds=0,
                    re_population=2, re_sample=2, reinforce_batch=2, recipes=[list(r) for r in TINY_RECIPES])
@@ -124,6 +125,120 @@ def _bench(store: Path, cfg, workers: int):
     from naslib_anb.benchmark.training import TrainingBenchmark
 
     return TrainingBenchmark(store, cfg, executor="local" if workers > 1 else "inline", workers=workers)
+
+
+#: The question run (``--study``): is a recipe long enough that architectures differ by more than
+#: seed noise, and does a surrogate rank them? Every training image every epoch (45 steps of 32),
+#: 16 px (twice the digits' native 8 px), 4 epochs, LR peak at a quarter of the run.
+STUDY_RECIPE: dict[str, Any] = dict(batch_size=32, max_steps_per_epoch=None, lr=0.05, lr_ref_batch=32, epochs=4,
+                                    lr_peak_epoch=1.0, **_res(16))
+
+
+@dataclass
+class StudySpec:
+    """Sizes of the question run (saved as ``study/spec.json``)."""
+
+    size: int = 16
+    n_archs: int = 12
+    seeds: int = 3
+    seed: int = 0
+    bootstrap: int = 2000
+    recipe: dict = field(default_factory=lambda: dict(STUDY_RECIPE))
+    smoke_test: bool = False
+
+    @classmethod
+    def tiny(cls) -> "StudySpec":
+        """The CI size: 3 architectures x 2 seeds, 2 steps of 8 images (a smoke test: figures are noise)."""
+        return cls(n_archs=3, seeds=2, bootstrap=200, smoke_test=True,
+                   recipe=dict(STUDY_RECIPE, batch_size=8, max_steps_per_epoch=2, epochs=1, lr_peak_epoch=0.25))
+
+
+def study_archs(spec: StudySpec) -> list[str]:
+    """``n_archs`` architectures spread as far apart as possible over MACs and params."""
+    return reference_archs(MiniSpec(n_proxy=spec.n_archs, seed=spec.seed))
+
+
+def _study_recipe(spec: StudySpec, data_dir: Path, seed: int):
+    from naslib_anb.training.config import TrainConfig, data_overrides
+
+    return TrainConfig.from_dict({**BASE_RECIPE, **spec.recipe, **data_overrides(data_dir, num_classes=10),
+                                  "seed": seed, "name": f"digits_study_seed{seed}"})
+
+
+def stage_study(spec: StudySpec, out: Path, workers: int) -> dict[str, Any]:
+    """Train every study architecture under every seed (one store per seed: nothing trains twice),
+    then score seed noise and a leave-one-out surrogate against the seed means."""
+    import numpy as np
+
+    from naslib_anb.training.digits import write_digits
+    from naslib_anb.training.seed_study import cross_validated_predictions, seed_noise_summary, tau_bootstrap_ci
+
+    root = out / "study"
+    data = root / "data"
+    write_digits(data, size=spec.size, val_fraction=0.2, seed=spec.seed)
+    archs = study_archs(spec)
+    table, times = [], []
+    for s in range(spec.seeds):
+        recs = _bench(root / f"seed{s}", _study_recipe(spec, data, s), workers).measure(archs)
+        table.append([r["metrics"]["val_top1"] for r in recs])
+        times += [r["metrics"]["train_time"] for r in recs]
+        log.info("study seed %d: %d architectures trained", s, len(recs))
+    top1 = np.asarray(table).T  # (arch, seed)
+    means = top1.mean(1)
+    pred = cross_validated_predictions(archs, means, family="gp", folds=0, seed=spec.seed)
+    result = {"smoke_test": spec.smoke_test, "spec": asdict(spec), "archs": archs, "top1": top1.tolist(),
+              "mean_train_time_s": float(np.mean(times)), "noise": seed_noise_summary(top1),
+              "surrogate": {"family": "gp", "protocol": "leave-one-out on the seed means",
+                            "pred": pred.tolist(),
+                            **tau_bootstrap_ci(pred, means, seed=spec.seed, n_resamples=spec.bootstrap)}}
+    _write_json(root / "study.json", result)
+    plot_study(result, root / "study.png")
+    return result
+
+
+def plot_study(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    top1 = np.asarray(result["top1"])
+    order = np.argsort(top1.mean(1))
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
+    x = np.arange(len(order))
+    for s in range(top1.shape[1]):
+        axes[0].scatter(x, top1[order, s], s=10, alpha=0.7, label=f"seed {s}")
+    axes[0].plot(x, top1[order].mean(1), "k-", lw=1, label="mean")
+    axes[0].set(xlabel="architecture (by mean top-1)", ylabel="val top-1 (%)")
+    axes[0].set_title("(a) seeds per architecture", fontsize=9)
+    axes[0].legend(fontsize=7)
+    sv = result["surrogate"]
+    axes[1].scatter(top1.mean(1), sv["pred"], s=12)
+    axes[1].set(xlabel="measured top-1, mean of seeds (%)", ylabel="surrogate (leave-one-out) (%)")
+    axes[1].set_title(f"(b) tau {sv['kendall_tau']:.2f} [{sv['ci_low']:.2f}, {sv['ci_high']:.2f}]", fontsize=9)
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def study_report(result: dict[str, Any]) -> str:
+    """The figures of a finished ``--study`` as Markdown (docs/mini_anb.md quotes this output)."""
+    n, sv = result["noise"], result["surrogate"]
+    return "\n".join((["SMOKE TEST (--tiny): these figures are noise"] if result.get("smoke_test") else []) + [
+        f"{n['architectures']} architectures x {n['seeds']} seeds, mean train time {result['mean_train_time_s']:.1f} s",
+        f"between-architecture sd of the seed means: {n['between_arch_sd_of_means']:.2f} pts; "
+        f"within-architecture seed sd (pooled): {n['within_arch_seed_sd']:.2f} pts; "
+        f"range of means {n['range_of_means']:.2f} pts",
+        f"one-way ANOVA architecture vs seed: F {n['anova_f']:.1f}, p {n['anova_p']:.2g}; "
+        f"pairs separated by > 2 SE: {100 * n['separated_pairs']:.0f} %",
+        f"Kendall tau seed vs seed: {', '.join(f'{t:.3f}' for t in n['seed_vs_seed_tau'])} "
+        f"(mean {n['seed_vs_seed_tau_mean']:.3f})",
+        f"surrogate ({sv['family']}, {sv['protocol']}) vs measured mean: Kendall tau {sv['kendall_tau']:.3f}, "
+        f"{100 * sv['confidence']:.0f} % bootstrap CI [{sv['ci_low']:.3f}, {sv['ci_high']:.3f}] "
+        f"({sv['n_resamples']} resamples over {sv['n']} architectures)"])
 
 
 # -- stages -------------------------------------------------------------------------------------
@@ -336,7 +451,10 @@ def run_chain(spec: MiniSpec, out: Path, workers: int = 1, collect_until: Option
         "true_archs_trained": search["true_archs_trained"],
         "trajectories": {k: trajectories(v) for k, v in search["runs"].items()},
         "budget": spec.budget, "wall_s_this_call": round(time.time() - t0, 1),
+        "smoke_test": spec.smoke_test,
     }
+    if summary["smoke_test"]:
+        summary["note"] = SMOKE_NOTE
     plot(summary, out / "trajectories.png")
     _write_json(out / "summary.json", summary)
     return summary
@@ -382,10 +500,16 @@ def _utc_today(hhmm: Optional[str]) -> Optional[float]:
     return dt.datetime.combine(dt.datetime.now(dt.timezone.utc).date(), t, tzinfo=dt.timezone.utc).timestamp()
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description="A miniature Accel-NASBench on sklearn's digits, end to end.")
     p.add_argument("--out", required=True, type=Path, help="run directory (a rerun resumes it)")
-    p.add_argument("--tiny", action="store_true", help="the CI smoke size (a handful of archs, short epochs)")
+    p.add_argument("--study", action="store_true",
+                   help="the question run: architectures x seeds with a longer recipe, seed noise against "
+                        "architecture spread and a surrogate's Kendall tau with a bootstrap CI")
+    p.add_argument("--study-archs", type=int, default=None, help="architectures of --study (default 12)")
+    p.add_argument("--study-seeds", type=int, default=None, help="training seeds of --study (default 3)")
+    p.add_argument("--tiny", action="store_true",
+                   help="the CI smoke size (a handful of archs, a few steps: a smoke test, its figures mean nothing)")
     p.add_argument("--workers", type=int, default=1, help="parallel trainings (submitit local processes)")
     p.add_argument("--n-collect", type=int, default=None, help="architectures to collect (default 200)")
     p.add_argument("--n-proxy", type=int, default=None, help="reference architectures of the proxy search (12)")
@@ -397,9 +521,47 @@ def main(argv=None) -> int:
                         "done; a rerun without it finishes the plan)")
     p.add_argument("--report", action="store_true", help="print the figures of a finished --out as Markdown")
     p.add_argument("-v", "--verbose", action="store_true")
-    args = p.parse_args(argv)
+    return p
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.study:
+        spec = StudySpec.tiny() if args.tiny else StudySpec()
+        spec.n_archs = args.study_archs or spec.n_archs
+        spec.seeds = args.study_seeds or spec.seeds
+        stage_study(spec, args.out, args.workers)
+        print(study_report(json.loads((args.out / "study" / "study.json").read_text())))
+        if spec.smoke_test:
+            print(SMOKE_NOTE)
+        print(f"wrote {args.out}/study/study.json and {args.out}/study/study.png")
+        return 0
+    spec = MiniSpec.tiny() if args.tiny else MiniSpec()
+    for flag in ("n_collect", "n_proxy", "budget", "sim_seeds", "true_seeds"):
+        if getattr(args, flag) is not None:
+            setattr(spec, flag, getattr(args, flag))
+    summary = run_chain(spec, args.out, args.workers, _utc_today(args.collect_until))
+    show = {"smoke_test": summary["smoke_test"]}
+    show.update({k: summary[k] for k in ("proxy", "collect", "fit", "surrogate_vs_true_runs")})
+    show["final_best_top1"] = {kind: {o: round(t["final_mean"], 2) for o, t in tr.items()}
+                               for kind, tr in summary["trajectories"].items()}
+    print(json.dumps(show, indent=1, default=str))
+    if summary["smoke_test"]:
+        print(SMOKE_NOTE)
+    print(f"wrote {args.out}/summary.json and {args.out}/trajectories.png")
+    return 0
+
+
+#: What a ``--tiny`` run is (printed with its output and stored in its summary.json).
+SMOKE_NOTE = ("SMOKE TEST (--tiny): a few steps per model and a handful of architectures; it checks that the "
+              "code runs, its figures (tau, accuracies) are noise. The question run is --study (docs/mini_anb.md).")
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
     if args.report:
-        print(report(json.loads((args.out / "summary.json").read_text())))
+        study = args.out / "study" / "study.json"
+        print(study_report(json.loads(study.read_text())) if study.is_file()
+              else report(json.loads((args.out / "summary.json").read_text())))
         return 0
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(message)s")
@@ -409,21 +571,11 @@ def main(argv=None) -> int:
     torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     from naslib_anb.errors import ANBError
 
-    spec = MiniSpec.tiny() if args.tiny else MiniSpec()
-    for flag in ("n_collect", "n_proxy", "budget", "sim_seeds", "true_seeds"):
-        if getattr(args, flag) is not None:
-            setattr(spec, flag, getattr(args, flag))
     try:
-        summary = run_chain(spec, args.out, args.workers, _utc_today(args.collect_until))
+        return _run(args)
     except ANBError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    show = {k: summary[k] for k in ("proxy", "collect", "fit", "surrogate_vs_true_runs")}
-    show["final_best_top1"] = {kind: {o: round(t["final_mean"], 2) for o, t in tr.items()}
-                               for kind, tr in summary["trajectories"].items()}
-    print(json.dumps(show, indent=1, default=str))
-    print(f"wrote {args.out}/summary.json and {args.out}/trajectories.png")
-    return 0
 
 
 if __name__ == "__main__":

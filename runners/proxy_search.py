@@ -16,18 +16,15 @@ import json
 import os
 import sys
 
+from naslib_anb.training.cli import add_recipe_args, recipe_from_args
+
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="Search a training proxy that ranks like the reference recipe.")
     p.add_argument("--reference-dir", required=True, help="directory of ANB JSONs trained with the reference recipe")
     p.add_argument("--n-models", type=int, default=20, help="size of the reference set (paper: 20)")
     p.add_argument("--select-seed", type=int, default=0)
-    p.add_argument("--config", default=None, help="base TrainConfig YAML the knobs modify (default p*)")
-    p.add_argument("--data", default=None, help="ImageFolder root (sets data_dir)")
-    p.add_argument("--resolution", type=int, default=None,
-                   help="train and validate at this size in px (default: the recipe's; ImageNet p*: 160->192, val 256)")
-    p.add_argument("--num-classes", type=int, default=None, help="classifier classes (default: class folders)")
-    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
+    add_recipe_args(p)  # the base recipe the knobs modify (default p*)
     p.add_argument("--grid", default=None, help="YAML {batch_size: [...], epochs: [...], ...}; default ProxyGrid()")
     p.add_argument("--t-spec", type=float, default=3.0, help="GPU-hours per model (paper: 3)")
     p.add_argument("--tau-target", type=float, default=0.9)
@@ -44,7 +41,6 @@ def main(argv=None) -> int:
     from naslib_anb.data import load_dataset
     from naslib_anb.errors import ANBError
     from naslib_anb.io import read_yaml_mapping
-    from naslib_anb.training.config import data_overrides, load_config, parse_overrides
     from naslib_anb.training.proxy_search import ProxyGrid, ProxySearchSpec, run_proxy_search, select_reference_set
 
     cpus = args.cpus_per_trial if args.cpus_per_trial is not None else float(min(4, os.cpu_count() or 1))
@@ -54,8 +50,7 @@ def main(argv=None) -> int:
         ensure_writable_dir(args.out)
         ref = load_dataset(args.reference_dir, allow_download=False).unique()
         idx = select_reference_set([r.macs_m for r in ref], [r.params_m for r in ref], args.n_models, args.select_seed)
-        over = {**data_overrides(args.data, args.resolution, args.num_classes), **parse_overrides(args.set)}
-        base = load_config(args.config, over)
+        base = recipe_from_args(args)
         grid = ProxyGrid.from_dict(read_yaml_mapping(args.grid, "--grid")) if args.grid else ProxyGrid()
         spec = ProxySearchSpec(base.to_dict(), [str(ref[i].arch) for i in idx], [ref[i].val_top1 for i in idx],
                                os.path.abspath(args.out), args.t_spec, args.tau_target, args.nproc_per_trial)

@@ -38,6 +38,7 @@ def test_tiny_chain_completes_with_finite_figures(tmp_path):
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     s = json.loads((out / "summary.json").read_text())
+    assert s["smoke_test"] is True and "SMOKE TEST" in s["note"] and "SMOKE TEST" in proc.stdout
 
     rows = s["proxy"]["rows"]
     assert [r["recipe"] for r in rows][0] == "reference" and len(rows) >= 5
@@ -56,3 +57,24 @@ def test_tiny_chain_completes_with_finite_figures(tmp_path):
     assert nums and all(math.isfinite(x) for x in nums), figures
     png = out / "trajectories.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size < 200_000
+
+
+@pytest.mark.slow
+def test_tiny_study_runs_and_says_it_is_a_smoke_test(tmp_path):
+    """--study --tiny: 3 architectures x 2 seeds, seed noise and a leave-one-out surrogate with a
+    bootstrap CI on tau; its output says the figures are noise."""
+    out = tmp_path / "mini"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, str(REPO / "runners" / "mini_anb.py"), "--out", str(out), "--study", "--tiny"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "SMOKE TEST" in proc.stdout and "bootstrap CI" in proc.stdout
+    s = json.loads((out / "study" / "study.json").read_text())
+    assert s["smoke_test"] is True and len(s["top1"]) == 3 and all(len(r) == 2 for r in s["top1"])
+    assert s["noise"]["seeds"] == 2 and len(s["surrogate"]["pred"]) == 3
+    sv = s["surrogate"]
+    assert sv["ci_low"] <= sv["kendall_tau"] <= sv["ci_high"]
+    assert (out / "study" / "study.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rep = subprocess.run([sys.executable, str(REPO / "runners" / "mini_anb.py"), "--out", str(out), "--report"],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert rep.returncode == 0 and "SMOKE TEST" in rep.stdout and "seed vs seed" in rep.stdout

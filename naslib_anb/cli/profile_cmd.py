@@ -28,7 +28,12 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("profile", help="measure devices: throughput, latency, energy; ONNX export; import")
     psub = p.add_subparsers(dest="profile_command", metavar="ACTION")
     psub.required = True
+    _add_run(psub)
+    _add_tables(psub)
+    _add_export_import(psub)
 
+
+def _add_run(psub: Any) -> None:
     r = psub.add_parser("run", help="resumable sweep over a manifest of architectures")
     g = r.add_argument_group("what")
     g.add_argument("--archs", action="append", required=True, metavar="SPEC",
@@ -61,12 +66,16 @@ def add_parser(sub: Any) -> None:
     h.add_argument("--val-data", help="ImageFolder of validation images (protocol upstream)")
     h.add_argument("--energy-sweep", action="store_true", default=None,
                    help="energy also at batch 1, 2, 4, ... up to the largest that fits")
+    h.add_argument("--rapl-dram", action="store_true", default=None,
+                   help="CPU energy: count the packages' DRAM zones too (never psys)")
     h.add_argument("--group-size", type=int, help="architectures per worker process")
     h.add_argument("--no-isolate", action="store_true", help="measure in this process (debugging)")
     r.add_argument("--no-progress", action="store_true")
     r.add_argument("--json", action="store_true", help="machine-readable result")
     r.set_defaults(func=run)
 
+
+def _add_tables(psub: Any) -> None:
     s = psub.add_parser("summary", help="table of a profile directory")
     s.add_argument("dir")
     s.add_argument("--csv", metavar="FILE", help="write the table as CSV")
@@ -80,6 +89,8 @@ def add_parser(sub: Any) -> None:
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=compare)
 
+
+def _add_export_import(psub: Any) -> None:
     e = psub.add_parser("export-onnx", help="export an architecture to ONNX (for TPU/FPGA/TensorRT toolchains)")
     e.add_argument("arch", help="architecture (any spelling) or b0")
     e.add_argument("--out", required=True)
@@ -150,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
         "latency_warmup_iters": args.latency_warmup_iters, "repeats": args.repeats,
         "threads": args.threads, "energy_window_s": args.energy_window_s, "energy_repeats": args.energy_repeats, "idle_window_s": args.idle_window_s,
         "protocol": args.protocol, "val_data": args.val_data, "energy_sweep": args.energy_sweep,
+        "rapl_dram": args.rapl_dram,
         "group_size": args.group_size,
         "measure": tuple(m.strip() for m in args.measure.split(",") if m.strip()) if args.measure else None,
         "isolate": False if args.no_isolate else None,

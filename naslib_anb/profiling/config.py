@@ -60,6 +60,7 @@ class ProfileConfig:
     energy_sweep: bool = False  #: also measure energy at batch 1, 2, 4, ... up to the largest that fits
     energy_max_batch: int = 1024  #: top of the sweep (CUDA out-of-memory ends it earlier)
     rapl_root: str = "/sys/class/powercap"  #: where the CPU package counters (RAPL) live
+    rapl_dram: bool = False  #: also count the packages' DRAM zones (never psys or other top-level zones)
     cudnn_benchmark: bool = True
     activation: str = "relu"
     num_classes: int = 1000
@@ -90,7 +91,7 @@ class ProfileConfig:
         if self.val_max_images is not None and (isinstance(self.val_max_images, bool)
                                                 or not isinstance(self.val_max_images, int) or self.val_max_images < 1):
             raise bad("val_max_images", "must be null or a positive integer")
-        for name in ("energy_sweep", "channels_last", "cudnn_benchmark", "isolate"):
+        for name in ("energy_sweep", "rapl_dram", "channels_last", "cudnn_benchmark", "isolate"):
             if not isinstance(getattr(self, name), bool):
                 raise bad(name, "must be true or false")
         if self.device == "cpu" and self.precision == "fp16":

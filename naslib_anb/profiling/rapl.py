@@ -6,6 +6,11 @@ unavailable measurement into a silently modelled one. Here a missing or unreadab
 :class:`DeviceUnavailableError` that says why. Each package counter wraps at
 ``max_energy_range_uj``; a window shorter than one wrap period (minutes at full load) is
 measured exactly.
+
+Zones are chosen by their ``name`` file, never by position: the package zones (``package-N``) and,
+when asked, their ``dram`` sub-zones. Other top-level zones are left out: ``psys`` (platform energy
+on many Intel client CPUs, ``intel-rapl:1`` there) already contains the packages, so adding it would
+count them twice or more.
 """
 from __future__ import annotations
 
@@ -16,7 +21,24 @@ from typing import Any
 from naslib_anb.profiling.errors import DeviceUnavailableError
 
 DEFAULT_ROOT = "/sys/class/powercap"
-_PACKAGE_DIR = re.compile(r"^intel-rapl:\d+$")  # top-level zones are packages; sub-zones are intel-rapl:N:M
+_TOP_DIR = re.compile(r"^intel-rapl:\d+$")  # top-level zones; sub-zones are intel-rapl:N:M
+_SUB_DIR = re.compile(r"^intel-rapl:\d+:\d+$")
+
+
+def _name(zone: Path) -> str:
+    try:
+        return (zone / "name").read_text().strip()
+    except OSError:
+        return ""
+
+
+def select_zones(root: Path, dram: bool = False) -> list[Path]:
+    """Package zones (``name`` package-N) and, with ``dram``, their ``dram`` sub-zones, by name."""
+    packages = sorted(p for p in root.iterdir() if _TOP_DIR.match(p.name) and _name(p).startswith("package-"))
+    if not dram:
+        return packages
+    subs = [c for p in packages for c in sorted(p.iterdir()) if _SUB_DIR.match(c.name) and _name(c) == "dram"]
+    return packages + subs
 
 
 def _unavailable(root: Path, reason: str) -> DeviceUnavailableError:
@@ -27,17 +49,19 @@ def _unavailable(root: Path, reason: str) -> DeviceUnavailableError:
 
 
 class RaplPackages:
-    """The package-level RAPL zones of this machine (one per CPU socket)."""
+    """The package-level RAPL zones of this machine (one per CPU socket), plus their DRAM zones with
+    ``dram`` (then the method says so)."""
 
-    method = "rapl_package_energy_counter"
-
-    def __init__(self, root: Any = DEFAULT_ROOT):
+    def __init__(self, root: Any = DEFAULT_ROOT, dram: bool = False):
         self.root = Path(root)
         if not self.root.is_dir():
             raise _unavailable(self.root, f"{self.root} does not exist (no powercap driver or not mounted)")
-        self.zones = sorted(p for p in self.root.iterdir() if _PACKAGE_DIR.match(p.name))
+        self.zones = select_zones(self.root, dram)
         if not self.zones:
-            raise _unavailable(self.root, f"{self.root} has no intel-rapl:N package zone")
+            raise _unavailable(self.root, f"{self.root} has no intel-rapl:N package zone (a zone named package-N)")
+        if dram and not any(_name(z) == "dram" for z in self.zones):
+            raise _unavailable(self.root, f"{self.root} has no dram sub-zone under its packages; leave dram out")
+        self.method = "rapl_package_dram_energy_counter" if dram else "rapl_package_energy_counter"
         self.names, self.max_uj = [], []
         for z in self.zones:
             try:

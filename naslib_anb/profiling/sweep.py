@@ -88,27 +88,19 @@ def _crash_record(entry: Entry, cfg: ProfileConfig, attempt: int, label: str) ->
     )
 
 
-def run_sweep(entries: Sequence[Entry], cfg: ProfileConfig, out_dir: str | Path, retry_failed: bool = False,
-              bases: Optional[Mapping[str, Any]] = None, progress: bool = True) -> SweepResult:
-    """Measure ``entries`` under ``cfg`` into ``out_dir`` (see the module docstring).
-
-    ``bases`` maps arch strings to dataset JSON objects whose fields are copied into the
-    record (accuracy, upstream device values) for architectures that are in the dataset.
-    """
-    from naslib_anb.io import ensure_writable_dir
-
+def _preflight(cfg: ProfileConfig) -> None:
+    """Errors that would otherwise fail every record: no device, no energy counter, no validation set."""
     check_device(cfg)  # before anything touches CUDA: a missing GPU is one clear error, not a traceback
     check_energy(cfg)  # energy asked for but no counter: an error, not records with null energy
     if cfg.protocol == "upstream" and ("throughput" in cfg.measure or "energy" in cfg.measure):
         from naslib_anb.profiling.timing import upstream_batches
 
         upstream_batches(cfg)  # an unreadable or too small validation set: one error, not N failed records
-    out = ensure_writable_dir(out_dir)
-    bases = dict(bases or {})
-    result = SweepResult(out)
-    if cfg.label is None:  # resolved before the protocol check, so the label is part of it
-        cfg = cfg.replace(label=resolve_label(cfg))
-    label = cfg.label
+
+
+def _todo(entries: Sequence[Entry], cfg: ProfileConfig, out: Path, retry_failed: bool,
+          result: SweepResult) -> list[tuple[Entry, int]]:
+    """(entry, attempt) still to measure; measured ones are skipped, a different protocol refused."""
     todo: list[tuple[Entry, int]] = []
     for e in entries:
         path = out / e.filename
@@ -121,75 +113,101 @@ def run_sweep(entries: Sequence[Entry], cfg: ProfileConfig, out_dir: str | Path,
             todo.append((e, rec.attempts + 1))
         else:
             todo.append((e, 1))
+    return todo
+
+
+def _progress(enabled: bool, total: int, device: str) -> Any:
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, desc=f"profile {device}", unit="arch")
+    except ImportError:
+        log.info("tqdm not installed: no progress bar")
+        return None
+
+
+class _GroupRunner:
+    """Measures groups of architectures (in this process, or each in a fresh spawned one) and
+    files what each produced into the SweepResult."""
+
+    def __init__(self, cfg: ProfileConfig, out: Path, bases: dict[str, Any], result: SweepResult, bar: Any):
+        self.cfg, self.cfg_dict, self.out, self.bases, self.result, self.bar = cfg, cfg.to_dict(), out, bases, result, bar
+        self.pool: Optional[ProcessPoolExecutor] = None
+
+    def items(self, group: Sequence[tuple[Entry, int]]) -> list[tuple[str, Optional[str], Any, int]]:
+        return [(e.key, e.name, self.bases.get(e.key), a) for e, a in group]
+
+    def collect(self, group: Sequence[tuple[Entry, int]]) -> None:
+        for e, _ in group:
+            p = self.out / e.filename
+            if p.exists():
+                (self.result.measured if read_record(p).ok else self.result.failed).append(e.key)
+        if self.bar is not None:
+            self.bar.update(len(group))
+
+    def submit(self, group: Sequence[tuple[Entry, int]]) -> bool:
+        """Measure ``group`` in a fresh process; False if the process died."""
+        if self.pool is None:
+            ctx = multiprocessing.get_context("spawn")
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx, max_tasks_per_child=1)
+        try:
+            self.pool.submit(measure_group, self.cfg_dict, self.items(group), str(self.out)).result()
+            return True
+        except BrokenProcessPool:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+            return False
+
+    def isolated(self, group: Sequence[tuple[Entry, int]]) -> None:
+        if self.submit(group):
+            self.collect(group)
+            return
+        for e, a in group:  # a worker died: re-run what it left unfinished one per process
+            if not (self.out / e.filename).exists() and (len(group) == 1 or not self.submit([(e, a)])):
+                rec = _crash_record(e, self.cfg, a, self.cfg.label)
+                atomic_write_json(self.out / e.filename, rec.to_json(self.bases.get(e.key)))
+                self.result.crashed.append(e.key)
+            self.collect([(e, a)])
+
+    def run(self, groups: Sequence[Sequence[tuple[Entry, int]]]) -> None:
+        try:
+            for g in groups:
+                if self.cfg.isolate:
+                    self.isolated(g)
+                else:
+                    measure_group(self.cfg_dict, self.items(g), str(self.out))
+                    self.collect(g)
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True)
+
+
+def run_sweep(entries: Sequence[Entry], cfg: ProfileConfig, out_dir: str | Path, retry_failed: bool = False,
+              bases: Optional[Mapping[str, Any]] = None, progress: bool = True) -> SweepResult:
+    """Measure ``entries`` under ``cfg`` into ``out_dir`` (see the module docstring).
+
+    ``bases`` maps arch strings to dataset JSON objects whose fields are copied into the
+    record (accuracy, upstream device values) for architectures that are in the dataset.
+    """
+    from naslib_anb.io import ensure_writable_dir
+
+    _preflight(cfg)
+    out = ensure_writable_dir(out_dir)
+    result = SweepResult(out)
+    if cfg.label is None:  # resolved before the protocol check, so the label is part of it
+        cfg = cfg.replace(label=resolve_label(cfg))
+    todo = _todo(entries, cfg, out, retry_failed, result)
     run_log = {"started_at": now_iso(), "config": cfg.to_dict(), "manifest": [e.key for e in entries],
                "todo": [e.key for e, _ in todo], "retry_failed": retry_failed}
-    stamp = time.strftime("%Y%m%dT%H%M%S")
-    log_path = out / "runs" / f"{stamp}.json"
+    log_path = out / "runs" / f"{time.strftime('%Y%m%dT%H%M%S')}.json"
     atomic_write_json(log_path, run_log)
     if not todo:
         return result
-    cfg_dict = cfg.to_dict()
-
-    def item(e: Entry, attempt: int) -> tuple[str, Optional[str], Any, int]:
-        return (e.key, e.name, bases.get(e.key), attempt)
-
     groups = [todo[i:i + cfg.group_size] for i in range(0, len(todo), cfg.group_size)]
-    bar = None
-    if progress:
-        try:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=len(todo), desc=f"profile {cfg.device}", unit="arch")
-        except ImportError:
-            log.info("tqdm not installed: no progress bar")
-
-    def collect(group: Sequence[tuple[Entry, int]]) -> None:
-        for e, _ in group:
-            p = out / e.filename
-            if not p.exists():
-                continue
-            rec = read_record(p)
-            (result.measured if rec.ok else result.failed).append(e.key)
-        if bar is not None:
-            bar.update(len(group))
-
-    if not cfg.isolate:
-        for g in groups:
-            measure_group(cfg_dict, [item(e, a) for e, a in g], str(out))
-            collect(g)
-    else:
-        ctx = multiprocessing.get_context("spawn")
-        pool: Optional[ProcessPoolExecutor] = None
-
-        def submit(g: Sequence[tuple[Entry, int]]) -> bool:
-            nonlocal pool
-            if pool is None:
-                pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx, max_tasks_per_child=1)
-            try:
-                pool.submit(measure_group, cfg_dict, [item(e, a) for e, a in g], str(out)).result()
-                return True
-            except BrokenProcessPool:
-                pool.shutdown(wait=True, cancel_futures=True)
-                pool = None
-                return False
-
-        try:
-            for g in groups:
-                if submit(g):
-                    collect(g)
-                    continue
-                # A worker died: re-run what it left unfinished one per process.
-                for e, a in g:
-                    if (out / e.filename).exists():
-                        collect([(e, a)])
-                        continue
-                    if len(g) == 1 or not submit([(e, a)]):
-                        atomic_write_json(out / e.filename, _crash_record(e, cfg, a, label).to_json(bases.get(e.key)))
-                        result.crashed.append(e.key)
-                    collect([(e, a)])
-        finally:
-            if pool is not None:
-                pool.shutdown(wait=True)
+    bar = _progress(progress, len(todo), cfg.device)
+    _GroupRunner(cfg, out, dict(bases or {}), result, bar).run(groups)
     if bar is not None:
         bar.close()
     run_log.update({"finished_at": now_iso(), "result": result.as_dict()})

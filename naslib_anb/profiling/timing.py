@@ -167,16 +167,14 @@ def upstream_batches(cfg: ProfileConfig) -> Any:
 
     import torch
     from torch.utils.data import DataLoader, Subset
-    from torchvision import transforms as T
     from torchvision.datasets import ImageFolder
 
     from naslib_anb.errors import ConfigError
-    from naslib_anb.training.data import MEAN, STD
+    from naslib_anb.training.data import center_crop_transform
 
     root = Path(str(cfg.val_data))
     root = root / "val" if (root / "val").is_dir() else root
-    tf = T.Compose([T.Resize(int(round(cfg.resolution / cfg.val_crop_ratio)), antialias=True),
-                    T.CenterCrop(cfg.resolution), T.ToTensor(), T.Normalize(MEAN, STD)])
+    tf = center_crop_transform(cfg.resolution, cfg.val_crop_ratio)
     try:
         ds = ImageFolder(str(root), transform=tf)
     except (FileNotFoundError, OSError) as exc:

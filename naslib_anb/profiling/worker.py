@@ -85,7 +85,7 @@ def check_energy(cfg: ProfileConfig) -> None:
     else:
         from naslib_anb.profiling.rapl import RaplPackages
 
-        RaplPackages(cfg.rapl_root)
+        RaplPackages(cfg.rapl_root, dram=cfg.rapl_dram)
 
 
 def _measure_one(model_fn: Callable[[], Any], arch: str, cfg: ProfileConfig, rec: ProfileRecord,
@@ -128,6 +128,34 @@ def _measure_one(model_fn: Callable[[], Any], arch: str, cfg: ProfileConfig, rec
         log.warning("%s failed at %s: %s", arch, stage, exc)
 
 
+def _open_meters(cfg: ProfileConfig) -> tuple[Any, Any, Optional[dict], Optional[str], dict]:
+    """(nvml, meter, idle baseline, why energy is unavailable, side meters) for ``--measure energy``:
+    NVML on a GPU (with the CPU packages beside it when RAPL is readable), RAPL on a CPU."""
+    import torch
+
+    from naslib_anb.profiling.energy import measure_idle, open_nvml
+    from naslib_anb.profiling.rapl import RaplPackages
+
+    nvml, meter, idle, note, side = None, None, None, None, {}
+    sync = (lambda: torch.cuda.synchronize(cfg.device)) if cfg.is_cuda else (lambda: None)
+    cpu = None
+    try:
+        cpu = RaplPackages(cfg.rapl_root, dram=cfg.rapl_dram)
+    except DeviceUnavailableError as exc:
+        note = str(exc)
+    try:
+        meter = nvml = open_nvml(cfg) if cfg.is_cuda else None
+        meter = meter if cfg.is_cuda else cpu
+        if meter is not None:
+            idle = measure_idle(meter, cfg.idle_window_s, sync)
+        if cfg.is_cuda and cpu is not None:  # CPU package energy beside the GPU's
+            side["cpu_package"] = (cpu, measure_idle(cpu, cfg.idle_window_s, sync)["idle_power_w"])
+    except DeviceUnavailableError as exc:
+        note = str(exc)
+        nvml = meter = None
+    return nvml, meter, idle, note, side
+
+
 def measure_group(cfg_dict: Mapping[str, Any], items: Sequence[tuple[str, Optional[str], Any, int]],
                   out_dir: str) -> list[str]:
     """Measure ``items`` = [(arch, dataset name, base JSON or None, attempt)], write one JSON each.
@@ -142,30 +170,11 @@ def measure_group(cfg_dict: Mapping[str, Any], items: Sequence[tuple[str, Option
     cfg = ProfileConfig.from_dict(cfg_dict)
     set_threads(cfg.threads)
     check_device(cfg)
-    nvml, meter, idle, energy_note, side = None, None, None, None, {}
     if cfg.is_cuda:
         torch.cuda.set_device(torch.device(cfg.device).index or 0)
         torch.cuda.init()
-    if "energy" in cfg.measure:
-        from naslib_anb.profiling.energy import measure_idle, open_nvml
-        from naslib_anb.profiling.rapl import RaplPackages
-
-        sync = (lambda: torch.cuda.synchronize(cfg.device)) if cfg.is_cuda else (lambda: None)
-        cpu = None
-        try:
-            cpu = RaplPackages(cfg.rapl_root)
-        except DeviceUnavailableError as exc:
-            energy_note = str(exc)
-        try:
-            meter = nvml = open_nvml(cfg) if cfg.is_cuda else None
-            meter = meter if cfg.is_cuda else cpu
-            if meter is not None:
-                idle = measure_idle(meter, cfg.idle_window_s, sync)
-            if cfg.is_cuda and cpu is not None:  # CPU package energy beside the GPU's
-                side["cpu_package"] = (cpu, measure_idle(cpu, cfg.idle_window_s, sync)["idle_power_w"])
-        except DeviceUnavailableError as exc:
-            energy_note = str(exc)
-            nvml = meter = None
+    nvml, meter, idle, energy_note, side = (_open_meters(cfg) if "energy" in cfg.measure
+                                            else (None, None, None, None, {}))
     env = capture_environment(cfg, nvml)
     if energy_note:
         env["energy_unavailable"] = energy_note

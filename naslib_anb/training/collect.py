@@ -81,18 +81,41 @@ class CollectSpec:
     nproc: int = 1  # torchrun processes per architecture (GPUs per job)
     max_retries: int = 2
     exclude: list[str] = field(default_factory=list)
+    #: a plan file (``naslib-anb propose``): train exactly its architectures instead of sampling
+    #: (``n`` becomes its length, ``sampler`` "plan"; see :func:`naslib_anb.plan.read_plan`)
+    plan_file: Optional[str] = None
 
     def __post_init__(self) -> None:
+        if self.plan_file is not None:
+            self.n, self.sampler = len(self.read_plan().archs), "plan"
+        elif self.sampler == "plan":
+            raise ConfigError("sampler 'plan' needs a plan file (--plan PLAN)")
         if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 1:
             raise ConfigError(f"n is {self.n!r}; valid: an int >= 1 (architectures to sample)")
-        if self.sampler not in SAMPLERS:
+        if self.sampler not in SAMPLERS + ("plan",):
             raise UnknownChoiceError(self.sampler, SAMPLERS, "the architecture sampler")
+        if self.plan_file is not None and self.exclude:
+            raise ConfigError("a plan lists exactly the architectures to train; valid: --plan or --exclude-dataset, "
+                              "not both")
         from naslib_anb.training.evaluate import EvalOptions
 
         EvalOptions(nproc=self.nproc, max_retries=self.max_retries)  # same checks, same messages
 
+    def read_plan(self):
+        from naslib_anb.plan import read_plan
+
+        return read_plan(self.plan_file)
+
     def plan_key(self) -> dict[str, Any]:
-        return {"n": self.n, "seed": self.seed, "sampler": self.sampler, "exclude": sorted(self.exclude)}
+        """What fixes the architecture list: the sampler's arguments, or the plan file's path,
+        checksum and meta (so a changed plan file is refused on resume)."""
+        if self.plan_file is None:
+            return {"n": self.n, "seed": self.seed, "sampler": self.sampler, "exclude": sorted(self.exclude)}
+        import hashlib
+
+        path = Path(self.plan_file).resolve()
+        return {"n": self.n, "sampler": "plan", "plan_file": str(path),
+                "plan_sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "plan_meta": self.read_plan().meta}
 
 
 def make_plan(spec: CollectSpec) -> list[str]:
@@ -104,12 +127,19 @@ def make_plan(spec: CollectSpec) -> list[str]:
     cfg = TrainConfig.from_dict(spec.config)
     if plan_path.is_file():
         plan = json.loads(plan_path.read_text())
-        if plan["key"] != spec.plan_key():
-            raise ConfigError(f"{plan_path} was made with {plan['key']}, not {spec.plan_key()}; use a new out_dir")
+        key = spec.plan_key()
+        if plan["key"] != key:
+            diff = sorted(k for k in set(key) | set(plan["key"]) if key.get(k) != plan["key"].get(k))
+            detail = ", ".join(f"{k}: {plan['key'].get(k)!r} there, {key.get(k)!r} now" for k in diff if k != "plan_meta")
+            raise ConfigError(f"{plan_path} was made with other architecture choices ({detail or 'plan meta differs'}); "
+                              "resume with the same arguments and plan file, or use a new out_dir")
         if plan["config"] != cfg.to_dict():
             raise ConfigError(f"{plan_path}: the training config differs from the one this collection started with")
         return plan["archs"]
-    archs = [str(a) for a in sample_archs(spec.n, spec.seed, spec.sampler, spec.exclude)]
+    if spec.plan_file is not None:
+        archs = [str(a) for a in spec.read_plan().archs]
+    else:
+        archs = [str(a) for a in sample_archs(spec.n, spec.seed, spec.sampler, spec.exclude)]
     root.mkdir(parents=True, exist_ok=True)
     cfg.save(root / "config.yaml")
     atomic_write_json(plan_path, {"key": spec.plan_key(), "config": cfg.to_dict(), "archs": archs})

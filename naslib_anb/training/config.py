@@ -102,9 +102,15 @@ class TrainConfig:
     name: str = "p_star"
 
     def __post_init__(self) -> None:
-        def bad(name: str, valid: str) -> ConfigError:
-            return ConfigError(f"TrainConfig.{name} is {getattr(self, name)!r}; valid: {valid}")
+        self._check_types()
+        self._check_ranges()
 
+    def _bad(self, name: str, valid: str) -> ConfigError:
+        return ConfigError(f"TrainConfig.{name} is {getattr(self, name)!r}; valid: {valid}")
+
+    def _check_types(self) -> None:
+        """Choices, ints, booleans and non-negative numbers, each named with its valid values."""
+        bad = self._bad
         for name, choices in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("loader", LOADERS),
                               ("amp_dtype", AMP_DTYPES), ("activation", ACTIVATIONS), ("init", INITS),
                               ("lr_scaling", LR_SCALINGS), ("train_interpolation", TRAIN_INTERPOLATIONS),
@@ -120,13 +126,22 @@ class TrainConfig:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise bad(name, "an int >= 0")
+        for name in ("amp", "drop_last", "nesterov", "channels_last", "cudnn_benchmark"):
+            if not isinstance(getattr(self, name), bool):
+                raise bad(name, "true or false")
+        for name in ("lr", "momentum", "weight_decay", "lr_start_factor", "warmup_lr", "decay_rate",
+                     "label_smoothing", "hflip", "color_jitter", "re_prob", "warmup_epochs", "opt_eps"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+                raise bad(name, "a number >= 0")
+
+    def _check_ranges(self) -> None:
+        """Ranges and relations between fields (run after the types are known to be right)."""
+        bad = self._bad
         if self.auto_augment and self.color_jitter > 0:
             raise ConfigError(f"TrainConfig.color_jitter is {self.color_jitter!r} with auto_augment "
                               f"{self.auto_augment!r}: timm turns colour jitter off under RandAugment; "
                               "valid: color_jitter 0 with auto_augment, or auto_augment null")
-        for name in ("amp", "drop_last", "nesterov", "channels_last", "cudnn_benchmark"):
-            if not isinstance(getattr(self, name), bool):
-                raise bad(name, "true or false")
         if self.min_res > self.max_res:
             raise ConfigError(f"TrainConfig.min_res {self.min_res} > max_res {self.max_res}")
         if self.start_ramp > self.end_ramp:
@@ -135,11 +150,6 @@ class TrainConfig:
             raise bad("val_last_epochs", f"0..epochs ({self.epochs})")
         if self.val_last_epochs == 0:
             raise bad("val_last_epochs", ">= 1 (a run must be validated at least once)")
-        for name in ("lr", "momentum", "weight_decay", "lr_start_factor", "warmup_lr", "decay_rate",
-                     "label_smoothing", "hflip", "color_jitter", "re_prob", "warmup_epochs", "opt_eps"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-                raise bad(name, "a number >= 0")
         for name in ("label_smoothing", "drop_rate", "drop_path_rate"):
             if not 0 <= getattr(self, name) < 1.0:
                 raise bad(name, "a number in [0, 1)")
@@ -156,6 +166,10 @@ class TrainConfig:
             v = getattr(self, name)
             if len(v) != 2 or not 0 < v[0] <= v[1]:
                 raise bad(name, "two numbers 0 < lo <= hi")
+        self._check_optional()
+
+    def _check_optional(self) -> None:
+        bad = self._bad
         if self.num_classes is not None and (not isinstance(self.num_classes, int) or self.num_classes < 2):
             raise bad("num_classes", "None or an int >= 2")
         if self.max_steps_per_epoch is not None and self.max_steps_per_epoch < 1:

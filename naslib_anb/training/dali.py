@@ -6,7 +6,10 @@ which is what the tests and ``benchmarks/bench_loader.py`` use here. Same augmen
 RandomResizedCrop (scale ``rrc_scale``, ratio ``rrc_ratio``) resized to the epoch's resolution of
 the progressive-resizing schedule, horizontal flip with ``hflip``, ImageNet normalisation;
 validation: resize the shorter side to ``val_res / val_crop_ratio``, centre crop ``val_res``.
-Sharded by rank; each epoch's pipeline is seeded from (seed, epoch, rank). timm's extra
+Training order: each epoch reads an explicit file list, the rank's shard of the set in a fresh
+seeded order (:func:`naslib_anb.training.order.epoch_shard`: a new permutation every epoch and
+seed, shards rotating across ranks); DALI's own ``random_shuffle`` (a small shuffle buffer over a
+fixed order) is not used. Augmentation is seeded from (seed, epoch, rank). timm's extra
 augmentations (RandAugment, colour jitter, random erasing) exist only in the torchvision loader.
 """
 from __future__ import annotations
@@ -16,7 +19,8 @@ from typing import Any, Iterator, Optional
 
 from naslib_anb.errors import ConfigError, DataError
 from naslib_anb.training.config import TrainConfig
-from naslib_anb.training.data import MEAN, STD
+from naslib_anb.training.data import MEAN, STD, val_resize
+from naslib_anb.training.order import epoch_seed, epoch_shard
 
 _INTERP = {"bilinear": "INTERP_LINEAR", "bicubic": "INTERP_CUBIC"}
 
@@ -41,8 +45,9 @@ def check_dali_recipe(cfg: TrainConfig) -> None:
                           "valid: loader 'torchvision' for this recipe")
 
 
-def _source(cfg: TrainConfig, split: str) -> dict[str, Any]:
-    """DALI file-reader arguments: a prepared ``<split>_files.txt`` list, else the ImageFolder tree."""
+def _listing(cfg: TrainConfig, split: str) -> tuple[str, list[str], list[int]]:
+    """(root, relative paths, labels) of a split: a prepared ``<split>_files.txt`` list (``path label``
+    per line), else the ImageFolder tree with torchvision's labels (sorted class folders)."""
     if cfg.data_dir is None:
         raise DataError("TrainConfig.data_dir is not set; point it at an ImageFolder root with train/ and val/")
     root = Path(cfg.data_dir)
@@ -50,14 +55,17 @@ def _source(cfg: TrainConfig, split: str) -> dict[str, Any]:
         raise DataError(f"ImageFolder split {str(root / split)!r} does not exist")
     listing = root / f"{split}_files.txt"
     if listing.is_file():
-        return {"file_root": str(root / split), "file_list": str(listing)}
-    return {"file_root": str(root / split)}
-
-
-def _count(src: dict[str, Any]) -> int:
-    if "file_list" in src:
-        return sum(1 for line in Path(src["file_list"]).read_text().splitlines() if line.strip())
-    return sum(1 for c in Path(src["file_root"]).iterdir() if c.is_dir() for _ in c.iterdir())
+        rows = [line.rsplit(None, 1) for line in listing.read_text().splitlines() if line.strip()]
+        return str(root / split), [r[0] for r in rows], [int(r[1]) for r in rows]
+    classes = sorted(c.name for c in (root / split).iterdir() if c.is_dir())
+    files, labels = [], []
+    for i, c in enumerate(classes):
+        for f in sorted((root / split / c).iterdir()):
+            files.append(f"{c}/{f.name}")
+            labels.append(i)
+    if not files:
+        raise DataError(f"ImageFolder split {str(root / split)!r} has no images")
+    return str(root / split), files, labels
 
 
 class DaliLoader:
@@ -81,11 +89,10 @@ class DaliLoader:
             yield d["data"], d["label"].reshape(-1).long()
 
 
-def _pipeline(cfg: TrainConfig, split: str, train: bool, res: int, seed: int, rank: int, world: int,
-              device_id: Optional[int], num_threads: int) -> tuple[Any, int]:
+def _pipeline(cfg: TrainConfig, src: dict[str, Any], train: bool, res: int, seed: int, shard: tuple[int, int],
+              device_id: Optional[int], num_threads: int) -> Any:
+    """A built pipeline over ``src`` (file_root, files, labels); ``shard``: DALI's own (id, count)."""
     dali, fn, types = _dali()
-    src = _source(cfg, split)
-    n = _count(src)
     batch = cfg.batch_size if train else cfg.val_batch_size
     decoder = "mixed" if device_id is not None else "cpu"
     dev = "gpu" if device_id is not None else "cpu"
@@ -94,8 +101,8 @@ def _pipeline(cfg: TrainConfig, split: str, train: bool, res: int, seed: int, ra
     @dali.pipeline_def(batch_size=batch, num_threads=num_threads, device_id=device_id, seed=seed,
                        prefetch_queue_depth=2)
     def pipe():
-        jpegs, labels = fn.readers.file(**src, shard_id=rank, num_shards=world, random_shuffle=train,
-                                        pad_last_batch=not train, name="Reader", seed=seed)
+        jpegs, labels = fn.readers.file(**src, shard_id=shard[0], num_shards=shard[1], random_shuffle=False,
+                                        pad_last_batch=not train, name="Reader")
         if train:
             images = fn.decoders.image_random_crop(jpegs, device=decoder, output_type=types.RGB,
                                                    random_area=list(cfg.rrc_scale),
@@ -105,7 +112,7 @@ def _pipeline(cfg: TrainConfig, split: str, train: bool, res: int, seed: int, ra
             crop = None
         else:
             images = fn.decoders.image(jpegs, device=decoder, output_type=types.RGB)
-            images = fn.resize(images, device=dev, resize_shorter=round(cfg.val_res / cfg.val_crop_ratio),
+            images = fn.resize(images, device=dev, resize_shorter=val_resize(cfg.val_res, cfg.val_crop_ratio),
                                interp_type=interp, antialias=True)
             mirror, crop = 0, (cfg.val_res, cfg.val_res)
         kw = {"crop": crop} if crop else {}
@@ -116,7 +123,7 @@ def _pipeline(cfg: TrainConfig, split: str, train: bool, res: int, seed: int, ra
 
     p = pipe()
     p.build()
-    return p, n
+    return p
 
 
 def _device_id(device: Any) -> Optional[int]:
@@ -125,18 +132,24 @@ def _device_id(device: Any) -> Optional[int]:
 
 def train_loader(cfg: TrainConfig, epoch: int, res: int, rank: int, world: int, device: Any,
                  num_threads: Optional[int] = None) -> DaliLoader:
-    """One epoch of training batches at ``res`` px (a fresh pipeline per epoch: progressive resizing)."""
+    """One epoch of training batches at ``res`` px (a fresh pipeline per epoch: progressive resizing),
+    reading this rank's shard of the epoch in its seeded order (:func:`order.epoch_shard`)."""
     check_dali_recipe(cfg)
-    seed = (cfg.seed * 1_000_003 + epoch * 7919 + rank * 104_729) % 2**31
-    p, n = _pipeline(cfg, cfg.train_split, True, res, seed, rank, world, _device_id(device),
-                     num_threads or max(1, cfg.num_workers))
-    if cfg.drop_last and -(-n // world) < cfg.batch_size:
-        raise DataError(f"rank {rank} gets fewer than one batch of {cfg.batch_size} training images ({n} in all); "
-                        "lower batch_size or set drop_last false")
-    return DaliLoader(p, n, cfg.batch_size, cfg.drop_last, world)
+    root, files, labels = _listing(cfg, cfg.train_split)
+    idx = epoch_shard(len(files), cfg.seed, epoch, rank, world)
+    if cfg.drop_last and len(idx) < cfg.batch_size:
+        raise DataError(f"rank {rank} gets fewer than one batch of {cfg.batch_size} training images "
+                        f"({len(files)} in all); lower batch_size or set drop_last false")
+    src = {"file_root": root, "files": [files[i] for i in idx], "labels": [labels[i] for i in idx]}
+    p = _pipeline(cfg, src, True, res, epoch_seed(cfg.seed, epoch, rank), (0, 1), _device_id(device),
+                  num_threads or max(1, cfg.num_workers))
+    return DaliLoader(p, len(idx), cfg.batch_size, cfg.drop_last, 1)
 
 
 def val_loader(cfg: TrainConfig, rank: int, world: int, device: Any, num_threads: Optional[int] = None) -> DaliLoader:
-    p, n = _pipeline(cfg, cfg.val_split, False, cfg.val_res, cfg.seed, rank, world, _device_id(device),
-                     num_threads or max(1, cfg.num_workers))
-    return DaliLoader(p, n, cfg.val_batch_size, False, world)
+    """Every validation image once across ranks, in file order (DALI's sharding, last batch padded)."""
+    root, files, labels = _listing(cfg, cfg.val_split)
+    src = {"file_root": root, "files": files, "labels": labels}
+    p = _pipeline(cfg, src, False, cfg.val_res, cfg.seed, (rank, world), _device_id(device),
+                  num_threads or max(1, cfg.num_workers))
+    return DaliLoader(p, len(files), cfg.val_batch_size, False, world)

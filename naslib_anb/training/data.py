@@ -51,47 +51,36 @@ def make_image_folder(
     return root
 
 
-def _rrc(cfg: TrainConfig, res: int):
-    """RandomResizedCrop at ``res`` with the recipe's interpolation ("random": timm picks bilinear
-    or bicubic per image, as timm's training scripts do)."""
-    from timm.data.transforms import RandomResizedCropAndInterpolation
-
-    return RandomResizedCropAndInterpolation(res, scale=tuple(cfg.rrc_scale), ratio=tuple(cfg.rrc_ratio),
-                                             interpolation=cfg.train_interpolation)
-
-
 def train_transform(cfg: TrainConfig, res: int):
-    """RRC + flip (p*); RandAugment, colour jitter (never together, as timm) and random erasing."""
+    """timm's ``create_transform`` (as upstream's training scripts built it): RandomResizedCrop +
+    flip (p*), optionally RandAugment, colour jitter (off under RandAugment, as timm) and random
+    erasing (pixel mode). Colour jitter 0 adds no op (timm would add an identity ColorJitter that
+    still draws random numbers)."""
+    from timm.data import create_transform
+
+    return create_transform(res, is_training=True, scale=tuple(cfg.rrc_scale), ratio=tuple(cfg.rrc_ratio),
+                            hflip=cfg.hflip, vflip=0.0, color_jitter=cfg.color_jitter or None,
+                            auto_augment=cfg.auto_augment, interpolation=cfg.train_interpolation, mean=MEAN, std=STD,
+                            re_prob=cfg.re_prob, re_mode="pixel", re_count=1)
+
+
+def val_resize(res: int, crop_ratio: float) -> int:
+    """Shorter side before the centre crop: ``res / crop_ratio`` (p*: 256 / (224/256) = 293)."""
+    return int(round(res / crop_ratio))
+
+
+def center_crop_transform(res: int, crop_ratio: float, interpolation: str = "bilinear"):
+    """The one validation view (training, DALI's resize, the profiler's upstream loader): resize the
+    shorter side to :func:`val_resize`, centre crop ``res``, ImageNet-normalise."""
     from torchvision import transforms as T
 
-    rrc = _rrc(cfg, res)
-    ops: list[Any] = [rrc]
-    if cfg.hflip > 0:
-        ops.append(T.RandomHorizontalFlip(cfg.hflip))
-    if cfg.auto_augment:
-        from timm.data.auto_augment import rand_augment_transform
-
-        ops.append(rand_augment_transform(cfg.auto_augment, {"translate_const": int(res * 0.45),
-                                                             "img_mean": tuple(round(255 * m) for m in MEAN)}))
-    if cfg.color_jitter > 0 and not cfg.auto_augment:  # timm: no colour jitter under RandAugment
-        ops.append(T.ColorJitter(*(cfg.color_jitter,) * 3))
-    ops += [T.ToTensor(), T.Normalize(MEAN, STD)]
-    if cfg.re_prob > 0:
-        from timm.data.random_erasing import RandomErasing
-
-        ops.append(RandomErasing(cfg.re_prob, mode="pixel", device="cpu"))
-    tf = T.Compose(ops)
-    tf.rrc = rrc  # type: ignore[attr-defined]
-    return tf
+    interp = T.InterpolationMode.BICUBIC if interpolation == "bicubic" else T.InterpolationMode.BILINEAR
+    return T.Compose([T.Resize(val_resize(res, crop_ratio), interpolation=interp, antialias=True),
+                      T.CenterCrop(res), T.ToTensor(), T.Normalize(MEAN, STD)])
 
 
 def val_transform(cfg: TrainConfig):
-    from torchvision import transforms as T
-
-    resize = int(round(cfg.val_res / cfg.val_crop_ratio))
-    interp = T.InterpolationMode.BICUBIC if cfg.val_interpolation == "bicubic" else T.InterpolationMode.BILINEAR
-    return T.Compose([T.Resize(resize, interpolation=interp, antialias=True), T.CenterCrop(cfg.val_res), T.ToTensor(),
-                      T.Normalize(MEAN, STD)])
+    return center_crop_transform(cfg.val_res, cfg.val_crop_ratio, cfg.val_interpolation)
 
 
 def image_folder(cfg: TrainConfig, split: str, transform):
@@ -137,11 +126,13 @@ def train_loader(cfg: TrainConfig, dataset, epoch: int, rank: int, world: int, p
     import torch
     from torch.utils.data import DataLoader, DistributedSampler
 
+    from naslib_anb.training.order import epoch_seed
+
     sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True, seed=cfg.seed,
                                  drop_last=cfg.drop_last)
     sampler.set_epoch(epoch)
     g = torch.Generator()
-    g.manual_seed(cfg.seed * 100_003 + epoch * 1009 + rank)
+    g.manual_seed(epoch_seed(cfg.seed, epoch, rank))  # worker augmentation seeds
     if cfg.drop_last and len(sampler) < cfg.batch_size:
         raise DataError(f"rank {rank} gets {len(sampler)} training images, fewer than one batch of "
                         f"{cfg.batch_size}; lower batch_size or set drop_last false")

@@ -233,37 +233,48 @@ class ArchTask:
 
 # -- submission and status -----------------------------------------------------------------------
 
-def _job_alive(entry: dict[str, Any]) -> bool:
-    """Whether the job recorded in jobs.json still owns its architectures."""
-    ex = entry.get("executor")
-    if ex == "local":
-        pid, start = entry.get("pid"), entry.get("start")
-        return isinstance(pid, int) and start is not None and _pid_start(pid) == start
-    if ex == "slurm":
-        try:
-            import submitit
+def slurm_states(job_ids: Sequence[str]) -> dict[str, str]:
+    """SLURM state of every job id with one ``sacct`` call for the whole set (submitit's batched
+    watcher: one ``-j`` per job array, however many tasks), "UNKNOWN" where sacct does not answer."""
+    from submitit.slurm.slurm import SlurmInfoWatcher
 
-            job = submitit.SlurmJob(folder=entry["folder"], job_id=str(entry["job_id"]))
-            state = job.get_info(mode="force").get("State") or "UNKNOWN"  # sacct, not a cached answer
-        except Exception as exc:  # noqa: BLE001 - no sacct/squeue: assume it may still run
-            log.warning("cannot read the state of SLURM job %s (%r); treating it as active", entry.get("job_id"), exc)
-            return True
-        return state.upper().split()[0].rstrip("+") in ACTIVE_SLURM_STATES or state.upper() == "UNKNOWN"
-    return False
+    watcher = SlurmInfoWatcher()  # a fresh one: no answer cached from an earlier check
+    for j in job_ids:
+        watcher.register_job(str(j))
+    watcher.update()  # the one sacct call (its errors are logged by submitit and leave states UNKNOWN)
+    return {str(j): watcher.get_info(str(j), mode="cache").get("State") or "UNKNOWN" for j in job_ids}
+
+
+def _slurm_alive(state: str) -> bool:
+    return state.upper().split()[0].rstrip("+") in ACTIVE_SLURM_STATES or state.upper() == "UNKNOWN"
+
+
+def _local_alive(entry: dict[str, Any]) -> bool:
+    pid, start = entry.get("pid"), entry.get("start")
+    return isinstance(pid, int) and start is not None and _pid_start(pid) == start
+
+
+def _alive_jobs(entries: Sequence[dict[str, Any]]) -> dict[str, bool]:
+    """Job id -> whether the job recorded in jobs.json still owns its architectures (O(1) sacct calls)."""
+    by_id = {str(e.get("job_id")): e for e in entries}
+    slurm_ids = [k for k, e in by_id.items() if e.get("executor") == "slurm"]
+    states = {}
+    if slurm_ids:
+        try:
+            states = slurm_states(slurm_ids)
+        except Exception as exc:  # noqa: BLE001 - no submitit/sacct: assume they may still run
+            log.warning("cannot read the state of %d SLURM jobs (%r); treating them as active", len(slurm_ids), exc)
+            states = {k: "UNKNOWN" for k in slurm_ids}
+    return {k: _slurm_alive(states[k]) if k in states else e.get("executor") == "local" and _local_alive(e)
+            for k, e in by_id.items()}
 
 
 def _running(lay: Layout) -> dict[str, str]:
     """Architecture -> job id, for the architectures whose recorded job is still queued or running."""
     jobs = _read_json(lay.jobs, {})
-    alive: dict[str, bool] = {}
-    out = {}
-    for a, e in jobs.items():
-        key = str(e.get("job_id"))
-        if key not in alive:
-            alive[key] = _job_alive(e)
-        if alive[key] and not lay.result(a).is_file():
-            out[a] = key
-    return out
+    alive = _alive_jobs(list(jobs.values()))
+    return {a: str(e.get("job_id")) for a, e in jobs.items()
+            if alive[str(e.get("job_id"))] and not lay.result(a).is_file()}
 
 
 def campaign_status(results_dir: Any, max_retries: Optional[int] = None) -> dict[str, Any]:

@@ -9,34 +9,29 @@ BatchNorm", 2021). Off in p* (``bn_recalibration_batches: 0``), as upstream.
 """
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 
 def recalibrate_bn(model: Any, loader: Any, batches: int, device: Any) -> int:
-    """Reset and re-estimate every BatchNorm's running mean/var over ``batches`` batches of ``loader``.
+    """Reset and re-estimate every BatchNorm's running mean/var over ``batches`` batches of ``loader``
+    (torch's ``swa_utils.update_bn`` on the first ``batches`` batches).
 
     Returns the number of batches used. The weights are untouched; the model is left in eval mode.
     """
     import torch
+    from torch.optim.swa_utils import update_bn
 
-    bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-    if not bns or batches < 1:
+    if batches < 1 or not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules()):
         return 0
-    momenta = [m.momentum for m in bns]
-    for m in bns:
-        m.reset_running_stats()
-        m.momentum = None  # cumulative (equal-weight) average over the batches seen
-    model.train()
-    n = 0
-    try:
-        with torch.no_grad():
-            for x, _ in loader:
-                if n >= batches:
-                    break
-                model(x.to(device, non_blocking=True))
-                n += 1
-    finally:
-        for m, mom in zip(bns, momenta):
-            m.momentum = mom
-        model.eval()
-    return n
+    used = 0
+
+    def first_batches():
+        nonlocal used
+        for x, _ in itertools.islice(loader, batches):
+            used += 1
+            yield x
+
+    update_bn(first_batches(), model, device)
+    model.eval()
+    return used

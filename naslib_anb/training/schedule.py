@@ -1,6 +1,7 @@
 """Per-step learning rate and per-epoch resolution, as pure functions of the config."""
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -20,10 +21,22 @@ def lr_at(cfg: TrainConfig, epoch: float, global_batch: int) -> float:
     if cfg.schedule == "triangular":
         return float(np.interp(epoch, [0.0, cfg.lr_peak_epoch, float(cfg.epochs)],
                                [peak * cfg.lr_start_factor, peak, 0.0]))
-    e = math.floor(epoch)
-    if e < cfg.warmup_epochs:
-        return cfg.warmup_lr + (peak - cfg.warmup_lr) * e / cfg.warmup_epochs
-    return peak * cfg.decay_rate ** math.floor(e / cfg.decay_epochs)
+    sched = _step_scheduler(peak, cfg.decay_epochs, cfg.decay_rate, cfg.warmup_epochs, cfg.warmup_lr)
+    sched.step(math.floor(epoch))
+    return float(sched.optimizer.param_groups[0]["lr"])
+
+
+@functools.lru_cache(maxsize=8)
+def _step_scheduler(peak: float, decay_epochs: float, decay_rate: float, warmup_epochs: float, warmup_lr: float):
+    """timm's StepLRScheduler on a one-parameter optimizer: stateless in the epoch it is stepped to.
+    ``warmup_prefix=False``: the decay counts from epoch 0, warm-up included (timm's training
+    scripts' default)."""
+    import torch
+    from timm.scheduler import StepLRScheduler
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=peak)
+    return StepLRScheduler(opt, decay_t=decay_epochs, decay_rate=decay_rate, warmup_t=warmup_epochs,
+                           warmup_lr_init=warmup_lr, warmup_prefix=False, t_in_epochs=True)
 
 
 def resolution_at(cfg: TrainConfig, epoch: int) -> int:
