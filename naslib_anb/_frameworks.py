@@ -18,6 +18,7 @@ from naslib_anb.errors import ConfigError, InvalidArchitectureError, UnknownOpti
 from naslib_anb.space.arch import Arch
 from naslib_anb.space.space import DECISIONS
 from naslib_anb.space.trainability import FEASIBLE_MAX_GIB
+from naslib_anb.space.trust_region import check_max_distance
 from naslib_anb.targets import ACCURACY_TARGETS
 
 #: the 28 parameters and their choices, in upstream order (se: True first)
@@ -64,14 +65,12 @@ def params_of(arch: Arch) -> dict[str, Any]:
     return Arch.parse(arch).to_dict()
 
 
-def _check_limit(name: str, value: Any, integer: bool) -> Optional[float]:
+def _check_limit(name: str, value: Any) -> Optional[float]:
     if value is None:
         return None
-    ok = isinstance(value, (int, np.integer)) if integer else isinstance(value, (int, float, np.integer,
-                                                                                  np.floating))
+    ok = isinstance(value, (int, float, np.integer, np.floating))
     if isinstance(value, bool) or not ok or not np.isfinite(value) or value < 0:
-        kind = "a non-negative int" if integer else "a non-negative number"
-        raise ConfigError(f"{name} is {value!r}; valid: {kind} or None")
+        raise ConfigError(f"{name} is {value!r}; valid: a non-negative number or None")
     return float(value)
 
 
@@ -99,9 +98,8 @@ class StudySpec:
             raise ConfigError(f"metric {self.metric!r} needs a device")
         if self.noise_seed is not None:
             standard_normal_per_arch([], self.noise_seed)  # the benchmark's own check of the seed
-        object.__setattr__(self, "max_gib", _check_limit("max_gib", self.max_gib, integer=False))
-        limit = _check_limit("max_distance", self.max_distance, integer=True)
-        object.__setattr__(self, "max_distance", None if limit is None else int(limit))
+        object.__setattr__(self, "max_gib", _check_limit("max_gib", self.max_gib))
+        object.__setattr__(self, "max_distance", check_max_distance(self.max_distance))  # the core's rule: 0..28
 
     def targets(self, bench: Benchmark) -> tuple[str, ...]:
         """The accuracy target, then the device target if any (resolved and checked by ``bench``)."""
