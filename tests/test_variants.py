@@ -148,3 +148,18 @@ def test_second_family_is_its_own_model_set(bench, archs):
         assert kendalltau(a[t], b[t])[0] > 0.6, t
     v = lgb.query(EFFICIENTNET_B0, "val_top1")
     assert 70 < v < 80
+
+
+def test_lgb_members_saved_compressed_and_plain_text_still_loads(tmp_path):
+    from naslib_anb.surrogates import make_estimator
+    from naslib_anb.surrogates._families import LGBSurrogate
+
+    archs = sample(5, 60)
+    y = np.random.default_rng(0).normal(size=60)
+    est = make_estimator("lgb", seed=1, n_estimators=30).fit(archs, y)
+    p = est.save(tmp_path / "member_0")
+    assert p.name == "member_0.txt.xz" and p.read_bytes()[:6] == b"\xfd7zXZ\x00"
+    np.testing.assert_array_equal(LGBSurrogate.load(p).predict(archs), est.predict(archs))
+    plain = tmp_path / "old.txt"
+    plain.write_text(est.model_.model_to_string())
+    np.testing.assert_array_equal(LGBSurrogate.load(plain).predict(archs), est.predict(archs))
