@@ -163,3 +163,18 @@ def test_lgb_members_saved_compressed_and_plain_text_still_loads(tmp_path):
     plain = tmp_path / "old.txt"
     plain.write_text(est.model_.model_to_string())
     np.testing.assert_array_equal(LGBSurrogate.load(plain).predict(archs), est.predict(archs))
+
+
+def test_cli_models_dir_with_member_variant(tmp_path):
+    from naslib_anb.surrogates import default_model_dir
+
+    out = tmp_path / "run"
+    p = subprocess.run([sys.executable, "-m", "naslib_anb.cli.main", "search", "--optimizer", "rs", "--budget", "10",
+                        "--models", str(default_model_dir()), "--benchmark", "member:2", "--out", str(out),
+                        "--no-progress", "--no-plots"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert json.loads((out / "summary.json").read_text())["variant"] == "member:2"
+    p = subprocess.run([sys.executable, "-m", "naslib_anb.cli.main", "search", "--optimizer", "rs", "--budget", "10",
+                        "--models", str(default_model_dir()), "--benchmark", "toy", "--out", str(tmp_path / "x"),
+                        "--no-progress", "--no-plots"], capture_output=True, text=True)
+    assert p.returncode == 2 and "exclusive" in p.stderr
