@@ -80,3 +80,13 @@ def test_runner_dispatch():
     spec.loader.exec_module(mod)
     assert mod._wants_variants(["r", "--variants", "all"]) and mod._wants_variants(["--variants=all"])
     assert not mod._wants_variants(["r", "--metric", "valid_acc"])
+
+
+def test_a_killed_runs_truncated_errors_json_is_not_finished(root):
+    from naslib_anb.naslib.compare import _finished
+
+    path = variant_root(root, "ensemble") / "anb_mnas" / "imagenet" / "rs" / "0" / "errors.json"
+    assert _finished(path, 4) and not _finished(path, 5)
+    path.write_text(path.read_text()[:30])  # NASLib writes errors.json in place; a kill can cut it
+    assert not _finished(path, 4)
+    assert not _finished(path.with_name("absent.json"), 1)

@@ -144,8 +144,7 @@ def run_variant_searches(config_paths: Sequence[PathLike], seeds: Sequence[int],
         for v, path, seed in jobs:
             config = run.load_config(path, [*overrides, "seed", str(seed), "out_dir", str(variant_root(root, v))])
             config.benchmark_variant = v
-            errors = Path(run.nas_save_dir(config)) / "errors.json"
-            if not (errors.exists() and len(_stats(errors)["valid_acc"]) >= int(config.search.epochs)):
+            if not _finished(Path(run.nas_save_dir(config)) / "errors.json", int(config.search.epochs)):
                 bench = load_benchmark(variant=v)
                 run.run_search(config, dataset_api=run.dataset_api_from_config(config, benchmark=bench))
                 done += 1
@@ -156,6 +155,14 @@ def run_variant_searches(config_paths: Sequence[PathLike], seeds: Sequence[int],
         if bar is not None:
             bar.close()
     return done
+
+
+def _finished(errors: Path, epochs: int) -> bool:
+    """A run whose errors.json holds ``epochs`` queries; a killed run's truncated file is not one."""
+    try:
+        return errors.exists() and len(_stats(errors)["valid_acc"]) >= epochs
+    except DataError:
+        return False
 
 
 def variant_finals(root: PathLike, variants: Sequence[str], budget: int, metric: str = "valid_acc",
