@@ -57,6 +57,12 @@ def test_variants_main_reports_the_flip(root, capsys):
     assert rep["by_budget"]["4"]["flips"][0]["clear"] is True
     assert rep["by_budget"]["2"]["flips"] == []
     assert (root / "robustness.txt").read_text().startswith("budget 2")
+    assert variants_main([str(root), "--variants", "ensemble,member:0", "--budgets", "4", "--optimizers", "rs",
+                          "--out", str(root / "only_rs")]) == 2  # one optimizer: no ranking
+    assert variants_main([str(root), "--variants", "member:0,ensemble", "--budgets", "3",
+                          "--out", str(root / "b3")]) == 0
+    assert json.loads((root / "b3.json").read_text())["variants"] == ["member:0", "ensemble"]
+    assert json.loads((root / "robustness.json").read_text())["budgets"] == [2, 4]  # untouched
 
 
 @pytest.mark.parametrize("args, needle", [

@@ -234,6 +234,7 @@ def variants_main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--budgets", help="queries at which to compare (default: the shortest run's length)")
     p.add_argument("--optimizers", help="comma-separated subset to compare")
     p.add_argument("--metric", default="valid_acc", choices=("valid_acc", "test_acc"))
+    p.add_argument("--out", help="report path without suffix (default ROOT/robustness): writes OUT.json, OUT.txt")
     p.add_argument("--no-progress", action="store_true")
     p.epilog = "Trailing KEY VALUE pairs override --configs, NASLib style (e.g. search.epochs 300)."
     args, extra = p.parse_known_args(argv)
@@ -270,9 +271,11 @@ def _variants_run(args: Any) -> int:
         rep = robustness(variant_finals(args.root, variants, b, args.metric, opts))
         reports[str(b)] = rep
         texts.append(f"budget {b}\n" + format_report(rep, f"final {args.metric}"))
-    atomic_write_json(Path(args.root) / "robustness.json",
-                      {"metric": args.metric, "variants": variants, "budgets": budgets, "by_budget": reports})
+    stem = Path(args.out) if args.out else Path(args.root) / "robustness"
+    atomic_write_json(stem.with_name(stem.name + ".json"), {"metric": args.metric, "variants": variants,
+                                                            "optimizers": opts, "budgets": budgets,
+                                                            "by_budget": reports})
     text = "\n\n".join(texts)
-    atomic_write_text(Path(args.root) / "robustness.txt", text + "\n")
+    atomic_write_text(stem.with_name(stem.name + ".txt"), text + "\n")
     print(text)
     return 0
