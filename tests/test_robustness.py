@@ -49,6 +49,12 @@ def test_flips_found_and_graded():
     assert len(only) == 1 and only[0]["clear"] is False
 
 
+def test_identical_orders_of_six_are_exactly_one():
+    a = {o: {"mean": m, "se": 0.1} for o, m in zip("abcdef", (6.0, 5.0, 4.0, 3.0, 2.0, 1.0))}
+    b = {o: {"mean": m, "se": 0.1} for o, m in zip("abcdef", (66.5, 66.4, 66.1, 66.0, 65.7, 65.6))}
+    assert kendall_tau(a, b) == 1.0
+
+
 def test_no_flip_when_orders_agree():
     same = {"a": {"x": [2.0, 2.1], "y": [1.0, 1.1]}, "b": {"x": [5.0, 5.0], "y": [4.0, 4.2]}}
     r = robustness(same)
