@@ -19,8 +19,23 @@ def add_parser(sub) -> None:
                    help="seeds: list and/or ranges like 0-4 (default 0-4)")
     p.add_argument("--jobs", type=int, default=None, help="parallel processes (default: CPU count)")
     add_common_arguments(p)
+    p.add_argument("--variants", default=None, metavar="LIST",
+                   help="also rerun the comparison on these benchmark variants ('all' or a comma list, e.g. "
+                        "member:0,lgb; see docs/robustness.md) and write robustness.json/.txt: mean ± s.e. per "
+                        "variant, Kendall tau between rankings, order flips")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run)
+
+
+def _variants(spec, base) -> list[str]:
+    """--variants, validated before any work (none: a plain comparison)."""
+    if spec is None:
+        return []
+    from naslib_anb.benchmark.variants import parse_variants
+
+    if base.benchmark == "toy":
+        raise ConfigError("--variants compares variants of the surrogate benchmark; --benchmark toy has none")
+    return parse_variants(spec)
 
 
 def parse_seeds(items: list[str]) -> list[int]:
@@ -64,11 +79,26 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--jobs must be >= 1, got {jobs}")
     from naslib_anb.outdir import RUN_SIGNATURE, staged_output
 
+    variants = _variants(args.variants, base)
     out = prepare_out_dir(args.out, args.force)
     # one writer; swapped in whole at the end
     with staged_output(out, force=args.force, signature=RUN_SIGNATURE) as staging:
-        summary = run_compare(optimizers, seeds, base, staging, jobs=jobs, progress=not args.no_progress,
-                              plots=not args.no_plots)
+        if variants:  # the comparison on --benchmark first (written as usual), then on every other variant
+            from naslib_anb.search.compare import format_robustness, run_variant_compare
+
+            robust = run_variant_compare(optimizers, seeds, base, staging, variants, jobs=jobs,
+                                         progress=not args.no_progress, plots=not args.no_plots)
+        else:
+            summary = run_compare(optimizers, seeds, base, staging, jobs=jobs, progress=not args.no_progress,
+                                  plots=not args.no_plots)
+    if variants:
+        if args.json:
+            print(json.dumps(robust, indent=2, default=str))
+        else:
+            print(format_robustness(robust))
+            print(f"wrote {out}/: robustness.json, robustness.txt, variants/, and the comparison on "
+                  f"{robust['variants'][0]} (curves.csv, summary.json, runs/, plots)")
+        return 0
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:

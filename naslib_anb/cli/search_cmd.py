@@ -94,7 +94,10 @@ def benchmark_from_args(args: argparse.Namespace, name: str):
     if models is not None:
         from naslib_anb.benchmark import load_benchmark
 
-        return load_benchmark(model_dir=models)
+        if name == "toy":
+            raise ConfigError("--models and --benchmark toy are exclusive: pick one benchmark")
+        # --benchmark member:K picks one member of this model set's ensembles
+        return load_benchmark(model_dir=models, variant=None if name == "anb" else name)
     if store is not None:
         from naslib_anb.benchmark.training import TrainingBenchmark
 

@@ -39,7 +39,7 @@ def _run_one(cfg_dict: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_compare(optimizers: Sequence[str], seeds: Sequence[int], base: SearchConfig, out: Path, *,
-                jobs: int = 1, progress: bool = True, plots: bool = True) -> dict[str, Any]:
+                jobs: int = 1, progress: bool = True, plots: bool = True, desc: str = "runs") -> dict[str, Any]:
     """Run every (optimizer, seed) with ``base`` settings; write curves, summary and plots into ``out``."""
     if not optimizers or not seeds:
         raise ConfigError("compare needs at least one optimizer and one seed")
@@ -53,7 +53,7 @@ def run_compare(optimizers: Sequence[str], seeds: Sequence[int], base: SearchCon
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(configs), desc="runs", unit="run", dynamic_ncols=True)
+        bar = tqdm(total=len(configs), desc=desc, unit="run", dynamic_ncols=True)
     try:
         if jobs <= 1:
             for o, c in zip([o for o in optimizers for _ in seeds], configs):
@@ -92,7 +92,8 @@ def run_compare(optimizers: Sequence[str], seeds: Sequence[int], base: SearchCon
     atomic_write_text(out / "curves.csv", buf.getvalue())
 
     summary: dict[str, Any] = {"config": base.resolved().to_dict(), "optimizers": list(optimizers),
-                               "seeds": [int(s) for s in seeds], "wall_s": round(wall, 3), "final": {}}
+                               "seeds": [int(s) for s in seeds], "wall_s": round(wall, 3), "final": {},
+                               "variant": variant_of(base.benchmark)}
     for o in optimizers:
         rs = [r for r in results if r["optimizer"] == o]
         entry: dict[str, Any] = {"mean_elapsed_s": float(np.mean([r["elapsed_s"] for r in rs]))}
@@ -134,6 +135,57 @@ def run_compare(optimizers: Sequence[str], seeds: Sequence[int], base: SearchCon
                 plot_compare(data, out / fname, ylabel=label, title=title, caption=caption)
     atomic_write_json(out / "summary.json", summary)
     return summary
+
+
+def variant_of(benchmark: str) -> Any:
+    """The surrogate variant a benchmark name stands for (None for the analytic toy)."""
+    if benchmark == "toy":
+        return None
+    from naslib_anb.benchmark.variants import resolve_variant
+
+    return resolve_variant(benchmark)
+
+
+def variant_dir(variant: str) -> str:
+    """A directory name for a variant (``member:2`` -> ``member-2``)."""
+    return variant.replace(":", "-")
+
+
+def run_variant_compare(optimizers: Sequence[str], seeds: Sequence[int], base: SearchConfig, out: Path,
+                        variants: Sequence[str], *, jobs: int = 1, progress: bool = True,
+                        plots: bool = True) -> dict[str, Any]:
+    """The same comparison on ``base``'s benchmark (written to ``out`` as usual) and on every other
+    variant (``out/variants/<variant>/``); then ``robustness.json`` and ``robustness.txt`` in ``out``."""
+    from naslib_anb.search.robustness import robustness
+
+    first = variant_of(base.benchmark)
+    if first is None:
+        raise ConfigError("--variants compares variants of the surrogate benchmark; --benchmark toy has none")
+    order = [first, *[v for v in variants if v != first]]
+    summaries, dirs = {}, {}
+    for i, v in enumerate(order):
+        cfg = base if v == first else replace(base, benchmark=v)
+        d = Path(out) if v == first else Path(out) / "variants" / variant_dir(v)
+        dirs[v] = "." if v == first else d.relative_to(out).as_posix()
+        summaries[v] = run_compare(optimizers, seeds, cfg, d, jobs=jobs, progress=progress, plots=plots,
+                                   desc=f"{v} ({i + 1}/{len(order)})")
+    metrics = [c for c in CURVES if all(c in s["final"][o] for s in summaries.values() for o in optimizers)]
+    reports = {c: robustness({v: {o: s["final"][o][c]["per_seed"] for o in optimizers}
+                              for v, s in summaries.items()}) for c in metrics}
+    result = {"optimizers": list(optimizers), "seeds": [int(s) for s in seeds], "variants": order,
+              "variant_dirs": dirs, "config": base.resolved().to_dict(), "metrics": reports,
+              "note": "final value of each run (higher is better); ranks by the mean over seeds"}
+    atomic_write_json(Path(out) / "robustness.json", result)
+    atomic_write_text(Path(out) / "robustness.txt", format_robustness(result) + "\n")
+    return result
+
+
+def format_robustness(result: dict[str, Any]) -> str:
+    from naslib_anb.search.robustness import format_report
+
+    head = (f"{', '.join(result['optimizers'])} x {len(result['seeds'])} seeds, budget "
+            f"{result['config']['budget']}, on {len(result['variants'])} variants")
+    return "\n\n".join([head, *(format_report(r, c) for c, r in result["metrics"].items())])
 
 
 def format_summary(summary: dict[str, Any]) -> str:

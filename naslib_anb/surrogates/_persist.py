@@ -283,11 +283,18 @@ def load_model_set(model_dir: Path, targets: Optional[list[str]] = None, verify:
 def load_target(model_dir: Path, name: str, entry: dict, *, verify: bool = True, compile: bool = True,
                 n_jobs: int = 1, native: bool = False) -> SurrogateEnsemble:
     """One target's ensemble from its manifest entry (files relative to ``model_dir``)."""
+    tinfo = entry.get("tables")
+    if "files" not in entry and "native_files" in entry:  # a tables-only set (native members not shipped)
+        if tinfo is None or native:
+            raise ModelFileError(f"{model_dir}: {name} ships compiled tables only, not its native members "
+                                 f"({entry.get('native_note', 'refit to get them')})")
+        entry = {**entry, "files": []}
+        loader = _no_members(model_dir, name, entry.get("native_note", ""))
+    else:
+        loader = _member_loader(model_dir, entry, n_jobs, verify=False)
     if verify:
         for f in entry["files"]:
             _verify(model_dir / f["file"], f["sha256"])
-    loader = _member_loader(model_dir, entry, n_jobs, verify=False)
-    tinfo = entry.get("tables")
     if tinfo is not None and not native:
         tp = model_dir / tinfo["file"]
         if verify:
@@ -300,6 +307,14 @@ def load_target(model_dir: Path, name: str, entry: dict, *, verify: bool = True,
             raise ModelFileError(f"{tp}: unreadable compiled tables ({exc})") from None
         return SurrogateEnsemble(name, tables=tables, transform=entry["transform"], member_loader=loader)
     return SurrogateEnsemble(name, loader(), compile=compile)
+
+
+def _no_members(model_dir: Path, name: str, note: str):
+    """The member loader of a tables-only target: the tables are the members, compiled exactly."""
+    def load() -> list:
+        raise ModelFileError(f"{model_dir}: {name} ships compiled tables only, not its native members ({note})")
+
+    return load
 
 
 def _load_support(model_dir: Path, manifest: dict, verify: bool) -> Optional[np.ndarray]:
