@@ -23,7 +23,7 @@ from naslib_anb.errors import ConfigError
 
 #: every key an ``anb:`` section may hold, and what it sets
 ANB_OPTIONS: dict[str, str] = {
-    "benchmark": "registered benchmark name (default 'anb', the shipped surrogates)",
+    "benchmark": "'anb' (the shipped surrogates, default) or a variant of it: member:K, lgb (list_variants())",
     "model_dir": "a model directory written by `naslib-anb fit`, instead of the shipped models",
     "data_path": "the measured dataset behind load_labeled (default: NASLIB_ANB_DATA, else the download)",
     "latency_device": "device behind Metric.LATENCY (default zcu102)",

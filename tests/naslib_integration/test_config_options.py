@@ -131,6 +131,8 @@ def test_noise_seed(naslib_path):
 def test_benchmark_and_model_dir(naslib_path, tmp_path):
     with pytest.raises(UnknownChoiceError, match="'anb'"):
         naslib_path({"benchmark": "nope"})
+    config, api = naslib_path({"benchmark": "member:1"})  # a variant of the shipped surrogates
+    assert api["benchmark"].variant == "member:1" and config.anb_resolved.benchmark == "anb[member:1]"
     missing = tmp_path / "no_models"
     with pytest.raises(Exception, match="no_models"):
         naslib_path({"model_dir": str(missing)})
