@@ -72,6 +72,9 @@ def test_tiny_study_runs_and_says_it_is_a_smoke_test(tmp_path):
     s = json.loads((out / "study" / "study.json").read_text())
     assert s["smoke_test"] is True and len(s["top1"]) == 3 and all(len(r) == 2 for r in s["top1"])
     assert s["noise"]["seeds"] == 2 and len(s["surrogate"]["pred"]) == 3
+    # the recipe it ran is recorded with it: the study recipe, cut to the smoke size
+    assert s["spec"]["recipe"]["epochs"] == 1 and s["spec"]["recipe"]["max_steps_per_epoch"] == 2
+    assert s["spec"]["recipe"]["label_smoothing"] == 0.0 and s["spec"]["recipe"]["lr"] == 0.02
     sv = s["surrogate"]
     assert sv["ci_low"] <= sv["kendall_tau"] <= sv["ci_high"]
     assert (out / "study" / "study.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
