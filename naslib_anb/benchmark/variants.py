@@ -81,6 +81,15 @@ def resolve_variant(name: object) -> str:
     raise UnknownVariantError(name, shown)
 
 
+def check_variant(name: object, others: tuple = (), hint: str = "") -> str:
+    """:func:`resolve_variant` where other benchmark names are valid too: an unknown name lists
+    ``others`` beside the variants, as one :class:`UnknownChoiceError`."""
+    try:
+        return resolve_variant(name)
+    except UnknownVariantError as exc:
+        raise UnknownChoiceError(name, [*others, *exc.choices], hint) from None
+
+
 def member_index(variant: str) -> Optional[int]:
     """K of ``member:K`` (None for other variants)."""
     if variant.startswith(MEMBER_PREFIX):
@@ -102,5 +111,5 @@ def parse_variants(spec: str) -> list[str]:
     return out
 
 
-__all__ = ["DEFAULT_VARIANT", "UnknownVariantError", "list_variants", "resolve_variant", "member_index",
+__all__ = ["DEFAULT_VARIANT", "UnknownVariantError", "list_variants", "resolve_variant", "check_variant", "member_index",
            "parse_variants", "family_model_dir", "member_count"]

@@ -320,21 +320,15 @@ def _load_benchmark(name: Optional[str], model_dir: Any = None) -> Any:
         bm = _BENCHMARK_CACHE.get(key)
         if bm is None:
             from naslib_anb.benchmark import load_benchmark  # the surrogate benchmark
-
             from naslib_anb.benchmark.surrogate import BENCHMARKS
+            from naslib_anb.benchmark.variants import check_variant
 
             kwargs = {} if model_dir is None else {"model_dir": model_dir}
             if name is None or name in BENCHMARKS:
                 bm = load_benchmark(**kwargs) if name is None else load_benchmark(name, **kwargs)
             else:  # member:K, lgb, ...: a variant of the shipped surrogates
-                from naslib_anb.benchmark.variants import UnknownVariantError
-                from naslib_anb.errors import UnknownChoiceError
-
-                try:
-                    bm = load_benchmark(variant=name, **kwargs)
-                except UnknownVariantError as exc:
-                    raise UnknownChoiceError(name, [*BENCHMARKS, *exc.choices], "anb.benchmark: anb or a "
-                                             "variant of it") from None
+                variant = check_variant(name, tuple(BENCHMARKS), "anb.benchmark: anb or a variant of it")
+                bm = load_benchmark(variant=variant, **kwargs)
             _BENCHMARK_CACHE[key] = bm
     return bm
 

@@ -17,15 +17,9 @@ DEFAULT_REWARD_WEIGHT = 0.07
 
 def _check_variant(name: object) -> str:
     """A benchmark name other than anb/toy must be a variant of the shipped surrogates."""
-    from naslib_anb.benchmark.variants import UnknownVariantError, resolve_variant
+    from naslib_anb.benchmark.variants import check_variant
 
-    try:
-        return resolve_variant(name)
-    except UnknownVariantError as exc:
-        from naslib_anb.errors import UnknownChoiceError
-
-        raise UnknownChoiceError(name, [*BENCHMARKS, *exc.choices], "benchmarks: anb, toy or a variant of anb "
-                                 "(naslib-anb compare --help)") from None
+    return check_variant(name, BENCHMARKS, "benchmarks: anb, toy or a variant of anb (naslib-anb compare --help)")
 
 
 def _check_optimizer_kwargs(name: str, factory: Any, kwargs: Any, seed: int) -> None:
