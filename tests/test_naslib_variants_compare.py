@@ -69,6 +69,13 @@ def test_variants_main_reports_the_flip(root, capsys):
     (["--variants", "bogus"], "member:K"),
     (["--variants", "all", "--budgets", "0"], "positive"),
     (["--variants", "ensemble", "--seeds", "x", "--configs", "rs.yaml"], "bad seed"),
+    # refused before any run (NASLib is not even needed to say so)
+    (["--variants", "ensemble", "--configs", "rs.yaml", "--optimizers", "rs"], "at least two optimizers"),
+    (["--variants", "ensemble", "--runs-only"], "no --configs"),
+    (["--variants", "ensemble", "--runs-only", "--configs", "rs.yaml", "--budgets", "100"],
+     "--budgets would be ignored"),
+    (["--variants", "ensemble", "--runs-only", "--configs", "rs.yaml", "--metric", "test_acc"],
+     "--metric would be ignored"),
 ])
 def test_variants_main_bad_input_one_line(root, capsys, args, needle):
     assert variants_main([str(root), *args]) == 2

@@ -123,17 +123,27 @@ def variant_root(root: PathLike, variant: str) -> Path:
 
 
 def run_variant_searches(config_paths: Sequence[PathLike], seeds: Sequence[int], variants: Sequence[str],
-                         root: PathLike, overrides: Sequence[str] = (), progress: bool = True) -> int:
+                         root: PathLike, overrides: Sequence[str] = (), progress: bool = True,
+                         min_epochs: Optional[int] = None) -> int:
     """Each NASLib config x seed on each variant (benchmark injected), under ``variant_root``.
 
     A run whose ``errors.json`` already holds the asked epochs is kept (a rerun resumes). The
     variant is recorded in the run's config (``benchmark_variant``, saved in errors.json).
-    Returns the number of runs done now.
+    ``min_epochs`` (the largest budget to be read off the runs) is checked against every config
+    before the first run, not after an hour of runs. Returns the number of runs done now.
     """
     from naslib_anb.benchmark import load_benchmark
     from naslib_anb.naslib import run
 
     jobs = [(v, c, s) for v in variants for c in config_paths for s in seeds]
+    if min_epochs is not None and jobs:
+        first_v, _, first_seed = jobs[0]
+        for path in config_paths:
+            config = run.load_config(path, [*overrides, "seed", str(first_seed), "out_dir",
+                                            str(variant_root(root, first_v))])
+            if int(config.search.epochs) < min_epochs:
+                raise ConfigError(f"{path}: search.epochs {config.search.epochs} is below the largest budget "
+                                  f"{min_epochs}; add 'search.epochs {min_epochs}' or lower --budgets")
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -235,6 +245,8 @@ def variants_main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--optimizers", help="comma-separated subset to compare")
     p.add_argument("--metric", default="valid_acc", choices=("valid_acc", "test_acc"))
     p.add_argument("--out", help="report path without suffix (default ROOT/robustness): writes OUT.json, OUT.txt")
+    p.add_argument("--runs-only", action="store_true",
+                   help="run --configs and write no report (to split the runs over processes; report later)")
     p.add_argument("--no-progress", action="store_true")
     p.epilog = "Trailing KEY VALUE pairs override --configs, NASLib style (e.g. search.epochs 300)."
     args, extra = p.parse_known_args(argv)
@@ -259,10 +271,22 @@ def _variants_run(args: Any) -> int:
     budgets = _int_list(args.budgets, "budget") if args.budgets else None
     if budgets is not None and 0 in budgets:
         raise ConfigError("budgets must be positive")
+    if args.runs_only:
+        if not args.configs:
+            raise ConfigError("--runs-only runs --configs; no --configs given")
+        unused = [f"--{name}" for name in ("budgets", "optimizers", "out") if getattr(args, name)]
+        unused += ["--metric"] if args.metric != "valid_acc" else []
+        if unused:
+            raise ConfigError(f"--runs-only writes no report, so {', '.join(unused)} would be ignored; drop them")
+    elif opts is not None and len(opts) < 2:
+        raise ConfigError(f"a ranking needs at least two optimizers, --optimizers names {opts} "
+                          "(to only run a config, use --runs-only)")
     if args.configs:
         seeds = _int_list(args.seeds, "seed")
         run_variant_searches(args.configs.split(","), seeds, variants, args.root, list(args.opts or []),
-                             progress=not args.no_progress)
+                             progress=not args.no_progress, min_epochs=max(budgets) if budgets else None)
+    if args.runs_only:
+        return 0
     if budgets is None:
         budgets = [min(len(getattr(r, args.metric)) for v in variants
                        for r in find_runs(variant_root(args.root, v), opts))]

@@ -6,7 +6,8 @@ from _helpers import CONFIGS, require_naslib
 naslib = require_naslib()
 
 from naslib_anb.naslib import run  # noqa: E402
-from naslib_anb.naslib.compare import run_variant_searches, variant_finals, variant_root  # noqa: E402
+from naslib_anb.errors import ConfigError  # noqa: E402
+from naslib_anb.naslib.compare import run_variant_searches, variant_finals, variant_root, variants_main  # noqa: E402
 
 pytestmark = pytest.mark.naslib
 
@@ -43,3 +44,20 @@ def test_shorter_budget_is_a_prefix_of_a_longer_run(tmp_path, optimizer):
     assert list(curves[25][:14]) == list(curves[14])
     # what the report reads at budget 14 off the longer run is what the shorter run ended at
     assert variant_finals(tmp_path / "25", ["ensemble"], 14)["ensemble"][optimizer] == [curves[14][-1]]
+
+
+def test_budget_beyond_the_runs_is_refused_before_running(tmp_path):
+    with pytest.raises(ConfigError, match="search.epochs 5 is below the largest budget 8"):
+        run_variant_searches([CONFIGS / "rs.yaml", CONFIGS / "re.yaml"], [0, 1], ["ensemble"], tmp_path,
+                             ["search.epochs", "5"], progress=False, min_epochs=8)
+    assert not list(tmp_path.rglob("errors.json"))
+    assert variants_main([str(tmp_path), "--variants", "ensemble", "--configs", str(CONFIGS / "rs.yaml"),
+                          "--budgets", "8", "--no-progress", "search.epochs", "5"]) == 2
+    assert not list(tmp_path.rglob("errors.json"))
+
+
+def test_runs_only_runs_and_writes_no_report(tmp_path):
+    assert variants_main([str(tmp_path), "--variants", "ensemble", "--configs", str(CONFIGS / "rs.yaml"),
+                          "--seeds", "0", "--runs-only", "--no-progress", "search.epochs", "4"]) == 0
+    assert len(list(tmp_path.rglob("errors.json"))) == 1
+    assert not (tmp_path / "robustness.json").exists()
