@@ -57,10 +57,12 @@ def test_variants_main_reports_the_flip(root, capsys):
     assert rep["by_budget"]["4"]["flips"][0]["clear"] is True
     assert rep["by_budget"]["2"]["flips"] == []
     assert (root / "robustness.txt").read_text().startswith("budget 2")
+    assert (root / "robustness.png").stat().st_size > 10_000  # one panel per budget
     assert variants_main([str(root), "--variants", "ensemble,member:0", "--budgets", "4", "--optimizers", "rs",
                           "--out", str(root / "only_rs")]) == 2  # one optimizer: no ranking
     assert variants_main([str(root), "--variants", "member:0,ensemble", "--budgets", "3",
-                          "--out", str(root / "b3")]) == 0
+                          "--out", str(root / "b3"), "--no-plot"]) == 0
+    assert (root / "b3.txt").exists() and not (root / "b3.png").exists()
     assert json.loads((root / "b3.json").read_text())["variants"] == ["member:0", "ensemble"]
     assert json.loads((root / "robustness.json").read_text())["budgets"] == [2, 4]  # untouched
 
@@ -76,6 +78,7 @@ def test_variants_main_reports_the_flip(root, capsys):
      "--budgets would be ignored"),
     (["--variants", "ensemble", "--runs-only", "--configs", "rs.yaml", "--metric", "test_acc"],
      "--metric would be ignored"),
+    (["--variants", "ensemble", "--runs-only", "--configs", "rs.yaml", "--no-plot"], "--no-plot would be ignored"),
 ])
 def test_variants_main_bad_input_one_line(root, capsys, args, needle):
     assert variants_main([str(root), *args]) == 2

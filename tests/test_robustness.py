@@ -115,6 +115,22 @@ def test_compare_variants_writes_robustness_beside_the_comparison(tmp_path):
     # same seeds, another surrogate: the runs differ
     assert st["ensemble"]["re"]["per_seed"] != st["member:1"]["re"]["per_seed"]
     assert (out / "robustness.txt").read_text().startswith("rs, re x 2 seeds, budget 30, on 2 variants")
+    assert not (out / "robustness.png").exists()  # --no-plots
+
+
+def test_robustness_plot_one_panel_per_report(tmp_path):
+    from matplotlib.image import imread
+
+    from naslib_anb.search.plotting import plot_robustness
+
+    rep = robustness({"ensemble": {"rs": [1.0, 2.0], "re": [3.0, 4.0]},
+                      "member:0": {"rs": [3.5, 4.0], "re": [1.0, 2.0]}})
+    one = plot_robustness({"budget 10": rep}, tmp_path / "one.png", ylabel="acc")
+    three = plot_robustness({f"budget {b}": rep for b in (10, 20, 30)}, tmp_path / "three.png", ylabel="acc")
+    h1, w1 = imread(one).shape[:2]
+    h3, w3 = imread(three).shape[:2]
+    assert w3 > 2 * w1 * 0.8 and abs(h3 - h1) < 0.2 * h1  # panels side by side
+    assert not list(tmp_path.glob("*.tmp*"))  # written atomically
 
 
 @pytest.mark.parametrize("args, needle", [

@@ -96,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps(robust, indent=2, default=str))
         else:
             print(format_robustness(robust))
-            print(f"wrote {out}/: robustness.json, robustness.txt, variants/, and the comparison on "
+            png = "" if args.no_plots else " robustness.png,"
+            print(f"wrote {out}/: robustness.json, robustness.txt,{png} variants/, and the comparison on "
                   f"{robust['variants'][0]} (curves.csv, summary.json, runs/, plots)")
         return 0
     if args.json:

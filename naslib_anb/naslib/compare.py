@@ -248,6 +248,7 @@ def variants_main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--runs-only", action="store_true",
                    help="run --configs and write no report (to split the runs over processes; report later)")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-plot", action="store_true", help="skip OUT.png (one panel per budget)")
     p.epilog = "Trailing KEY VALUE pairs override --configs, NASLib style (e.g. search.epochs 300)."
     args, extra = p.parse_known_args(argv)
     unknown = [a for a in extra if a.startswith("--")]
@@ -276,6 +277,7 @@ def _variants_run(args: Any) -> int:
             raise ConfigError("--runs-only runs --configs; no --configs given")
         unused = [f"--{name}" for name in ("budgets", "optimizers", "out") if getattr(args, name)]
         unused += ["--metric"] if args.metric != "valid_acc" else []
+        unused += ["--no-plot"] if args.no_plot else []
         if unused:
             raise ConfigError(f"--runs-only writes no report, so {', '.join(unused)} would be ignored; drop them")
     elif opts is not None and len(opts) < 2:
@@ -302,4 +304,10 @@ def _variants_run(args: Any) -> int:
     text = "\n\n".join(texts)
     atomic_write_text(stem.with_name(stem.name + ".txt"), text + "\n")
     print(text)
+    if not args.no_plot:
+        from naslib_anb.search.plotting import plot_robustness
+
+        png = plot_robustness({f"budget {b}": reports[str(b)] for b in budgets}, stem.with_name(stem.name + ".png"),
+                              ylabel=f"final {args.metric} (%)", title="NASLib optimizers on every benchmark variant")
+        print(f"wrote {png}")
     return 0

@@ -177,6 +177,12 @@ def run_variant_compare(optimizers: Sequence[str], seeds: Sequence[int], base: S
               "note": "final value of each run (higher is better); ranks by the mean over seeds"}
     atomic_write_json(Path(out) / "robustness.json", result)
     atomic_write_text(Path(out) / "robustness.txt", format_robustness(result) + "\n")
+    if plots:
+        from naslib_anb.search.plotting import plot_robustness
+
+        head = f"{len(seeds)} seeds, budget {base.budget}, {len(order)} variants"
+        plot_robustness({f"{c} ({head})": r for c, r in reports.items()}, Path(out) / "robustness.png",
+                        ylabel="final value (higher is better)", title="Does the ranking survive another surrogate?")
     return result
 
 

@@ -228,3 +228,40 @@ def plot_compare(curves: dict[str, np.ndarray], path: Path, ylabel: str, title: 
                   "measurements." + (" " + caption if caption else ""))
     fig.tight_layout()
     return _save(fig, path)
+
+
+def plot_robustness(panels: "dict[str, dict]", path: Path, ylabel: str, title: str = "", caption: str = "") -> Path:
+    """Each optimizer's final value on every benchmark variant, side by side (one panel per report).
+
+    The table says whether an order flips; the figure shows whether the flip is a reversal or a
+    tie that the surrogate happens to break one way or the other.
+    """
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(panels), figsize=(max(5.6, 4.4 * len(panels)), 3.9), squeeze=False)
+    for k, (ax, (name, rep)) in enumerate(zip(axes[0], panels.items())):
+        optimizers, variants = rep["optimizers"], rep["variants"]
+        width = 0.8 / len(variants)
+        for j, v in enumerate(variants):
+            pts = [(i + (j - (len(variants) - 1) / 2) * width, s["mean"], s["se"])
+                   for i, s in enumerate(rep["stats"][v][o] for o in optimizers) if s["mean"] is not None]
+            if pts:
+                xs, means, ses = zip(*pts)
+                ax.errorbar(xs, means, yerr=ses, fmt="o", ms=3.5, capsize=2, lw=1, color=f"C{j % 10}", label=v)
+        ax.set_xticks(range(len(optimizers)))
+        ax.set_xticklabels(optimizers, rotation=30 if len(optimizers) > 4 else 0, fontsize=8)
+        n_flips, n_clear = len(rep["flips"]), sum(f["clear"] for f in rep["flips"])
+        tau = "n/a" if rep["min_tau"] is None else f"{rep['min_tau']:+.2f}"
+        ax.set_title(f"{name}\nmin Kendall tau {tau}, {n_flips} order flip{'' if n_flips == 1 else 's'} "
+                     f"({n_clear} clear)", fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+        if k == 0:
+            ax.set_ylabel(ylabel)
+    axes[0][-1].legend(fontsize=7, title="variant", title_fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    if title:
+        fig.suptitle(title, fontsize=10)
+    _caption(fig, "Mean over seeds with one standard error, per benchmark variant (docs/robustness.md). "
+                  "A clear flip has a gap beyond 2 standard errors both ways; the others are ties the "
+                  "surrogate breaks. Values are surrogate predictions, not measurements."
+             + (" " + caption if caption else ""))
+    fig.tight_layout()
+    return _save(fig, path)
