@@ -37,13 +37,6 @@ def parse_distance(text: str) -> Optional[int]:
     return None if text.lower() in ("none", "inf", "-") else int(text)
 
 
-def parse_seeds(text: str) -> list[int]:
-    if "-" in text:
-        lo, hi = text.split("-")
-        return list(range(int(lo), int(hi) + 1))
-    return [int(s) for s in text.split(",")]
-
-
 def label(d: Optional[int]) -> str:
     return "none" if d is None else str(d)
 
@@ -156,9 +149,10 @@ def main() -> int:
     ap.add_argument("--benchmark", default="anb", help="anb (shipped surrogates) or toy")
     ap.add_argument("--json", default=None, help="also write the results to this JSON file")
     args = ap.parse_args()
+    from naslib_anb.io import parse_int_ranges
     from naslib_anb.search.driver import get_benchmark
 
-    seeds, dists = parse_seeds(args.seeds), [parse_distance(t) for t in args.distances]
+    seeds, dists = parse_int_ranges(args.seeds, "seed"), [parse_distance(t) for t in args.distances]
     bench = get_benchmark(args.benchmark)
     t0 = time.perf_counter()
     results: dict[str, Any] = {"budget": args.budget, "seeds": seeds, "benchmark": args.benchmark,

@@ -99,3 +99,29 @@ def parse_key_values(items: Any, flag: str = "override") -> dict[str, Any]:
         except yaml.YAMLError as exc:
             raise ConfigError(f"{flag} {item!r}: value is not valid YAML ({exc})") from None
     return out
+
+
+def parse_int_ranges(items: Any, what: str = "seed") -> list[int]:
+    """``["0-2,5"]`` -> ``[0, 1, 2, 5]``: the one parser of ``--seeds 0-9`` style lists (CLI, runners, benchmarks)."""
+    from naslib_anb.errors import ConfigError
+
+    values: list[int] = []
+    for item in [items] if isinstance(items, str) else items:
+        for part in str(item).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            try:
+                if "-" in part[1:]:
+                    a, b = part.split("-", 1)
+                    lo, hi = int(a), int(b)
+                    if hi < lo:
+                        raise ValueError
+                    values.extend(range(lo, hi + 1))
+                else:
+                    values.append(int(part))
+            except ValueError:
+                raise ConfigError(f"bad {what} spec {part!r}; use non-negative ints or ranges like 0-4") from None
+    if not values or any(v < 0 for v in values):
+        raise ConfigError(f"{what}s must be non-negative ints, got {items!r}")
+    return values

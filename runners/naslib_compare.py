@@ -10,8 +10,7 @@ Needs NASLib on PYTHONPATH (except the comparison) and OMP_NUM_THREADS=1; see do
 """
 import sys
 
-from naslib_anb.naslib.cli import compare_main
-from naslib_anb.naslib.compare import variants_main
+from naslib_anb.naslib.cli import compare_main, variants_main
 
 
 def _wants_variants(argv):

@@ -6,7 +6,8 @@ import json
 import pytest
 
 from naslib_anb.errors import DataError
-from naslib_anb.naslib.compare import variant_finals, variant_root, variants_main
+from naslib_anb.naslib.cli import variants_main
+from naslib_anb.naslib.compare import variant_finals, variant_root
 
 
 def _write(root, variant, opt, seed, curve, recorded=None):
@@ -70,6 +71,7 @@ def test_variants_main_reports_the_flip(root, capsys):
 @pytest.mark.parametrize("args, needle", [
     (["--variants", "bogus"], "member:K"),
     (["--variants", "all", "--budgets", "0"], "positive"),
+    (["--variants", "all", "--budgets", "100,x"], "bad budget spec 'x'"),
     (["--variants", "ensemble", "--seeds", "x", "--configs", "rs.yaml"], "bad seed"),
     # refused before any run (NASLib is not even needed to say so)
     (["--variants", "ensemble", "--configs", "rs.yaml", "--optimizers", "rs"], "at least two optimizers"),

@@ -7,6 +7,7 @@ import os
 
 from naslib_anb.cli.search_cmd import add_common_arguments, config_from_args
 from naslib_anb.errors import ConfigError
+from naslib_anb.io import parse_int_ranges
 
 
 def add_parser(sub) -> None:
@@ -38,34 +39,11 @@ def _variants(spec, base) -> list[str]:
     return parse_variants(spec)
 
 
-def parse_seeds(items: list[str]) -> list[int]:
-    seeds: list[int] = []
-    for item in items:
-        for part in str(item).split(","):
-            part = part.strip()
-            if not part:
-                continue
-            try:
-                if "-" in part[1:]:
-                    a, b = part.split("-", 1)
-                    lo, hi = int(a), int(b)
-                    if hi < lo:
-                        raise ValueError
-                    seeds.extend(range(lo, hi + 1))
-                else:
-                    seeds.append(int(part))
-            except ValueError:
-                raise ConfigError(f"bad seed spec {part!r}; use non-negative ints or ranges like 0-4") from None
-    if not seeds or any(s < 0 for s in seeds):
-        raise ConfigError(f"seeds must be non-negative ints, got {items!r}")
-    return seeds
-
-
 def run(args: argparse.Namespace) -> int:
     from naslib_anb.search.compare import format_summary, run_compare
     from naslib_anb.search.output import prepare_out_dir
 
-    seeds = parse_seeds(args.seeds)
+    seeds = parse_int_ranges(args.seeds, "seed")
     pareto = (args.objective or "") == "pareto"
     optimizers = args.optimizers or (["rs", "re"] if pareto else ["rs", "re", "reinforce"])
     base = config_from_args(args, {"optimizer": optimizers[0], "seed": seeds[0]})

@@ -11,9 +11,10 @@ import logging
 import os
 import sys
 from dataclasses import asdict
+from pathlib import Path
 from typing import Optional, Sequence
 
-from naslib_anb.errors import ANBError
+from naslib_anb.errors import ANBError, ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -112,3 +113,84 @@ def compare_main(argv: Optional[Sequence[str]] = None) -> int:
     except ANBError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def variants_main(argv: Optional[Sequence[str]] = None) -> int:
+    """``naslib_compare.py ROOT --variants all [--configs a.yaml,b.yaml --seeds 0-9] --budgets 100,300``."""
+    p = argparse.ArgumentParser(prog="naslib_compare --variants",
+                                description="NASLib optimizers on every benchmark variant; robustness of the ranking")
+    p.add_argument("root", help="directory with one folder of NASLib runs per variant (written by --configs)")
+    p.add_argument("--variants", required=True, help="'all' or a comma list (naslib_anb.benchmark.list_variants)")
+    p.add_argument("--configs", help="comma list of NASLib configs to run first on every variant (finished runs kept)")
+    p.add_argument("--seeds", default="0-9", help="seeds of --configs (default 0-9)")
+    p.add_argument("--budgets", help="queries at which to compare (default: the shortest run's length)")
+    p.add_argument("--optimizers", help="comma-separated subset to compare")
+    p.add_argument("--metric", default="valid_acc", choices=("valid_acc", "test_acc"))
+    p.add_argument("--out", help="report path without suffix (default ROOT/robustness): writes OUT.json, OUT.txt")
+    p.add_argument("--runs-only", action="store_true",
+                   help="run --configs and write no report (to split the runs over processes; report later)")
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-plot", action="store_true", help="skip OUT.png (one panel per budget)")
+    p.epilog = "Trailing KEY VALUE pairs override --configs, NASLib style (e.g. search.epochs 300)."
+    args, extra = p.parse_known_args(argv)
+    unknown = [a for a in extra if a.startswith("--")]
+    if unknown:
+        p.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args.opts = extra
+    try:
+        return _variants_run(args)
+    except ANBError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _variants_run(args: argparse.Namespace) -> int:
+    from naslib_anb.benchmark.variants import parse_variants
+    from naslib_anb.io import atomic_write_json, atomic_write_text, parse_int_ranges
+    from naslib_anb.naslib.compare import find_runs, run_variant_searches, variant_finals, variant_root
+    from naslib_anb.search.robustness import format_report, robustness
+
+    variants = parse_variants(args.variants)
+    opts = args.optimizers.split(",") if args.optimizers else None
+    budgets = parse_int_ranges(args.budgets, "budget") if args.budgets else None
+    if budgets is not None and 0 in budgets:
+        raise ConfigError("budgets must be positive")
+    if args.runs_only:
+        if not args.configs:
+            raise ConfigError("--runs-only runs --configs; no --configs given")
+        unused = [f"--{name}" for name in ("budgets", "optimizers", "out") if getattr(args, name)]
+        unused += ["--metric"] if args.metric != "valid_acc" else []
+        unused += ["--no-plot"] if args.no_plot else []
+        if unused:
+            raise ConfigError(f"--runs-only writes no report, so {', '.join(unused)} would be ignored; drop them")
+    elif opts is not None and len(opts) < 2:
+        raise ConfigError(f"a ranking needs at least two optimizers, --optimizers names {opts} "
+                          "(to only run a config, use --runs-only)")
+    if args.configs:
+        seeds = parse_int_ranges(args.seeds, "seed")
+        run_variant_searches(args.configs.split(","), seeds, variants, args.root, list(args.opts or []),
+                             progress=not args.no_progress, min_epochs=max(budgets) if budgets else None)
+    if args.runs_only:
+        return 0
+    if budgets is None:
+        budgets = [min(len(getattr(r, args.metric)) for v in variants
+                       for r in find_runs(variant_root(args.root, v), opts))]
+    reports, texts = {}, []
+    for b in budgets:
+        rep = robustness(variant_finals(args.root, variants, b, args.metric, opts))
+        reports[str(b)] = rep
+        texts.append(f"budget {b}\n" + format_report(rep, f"final {args.metric}"))
+    stem = Path(args.out) if args.out else Path(args.root) / "robustness"
+    atomic_write_json(stem.with_name(stem.name + ".json"), {"metric": args.metric, "variants": variants,
+                                                            "optimizers": opts, "budgets": budgets,
+                                                            "by_budget": reports})
+    text = "\n\n".join(texts)
+    atomic_write_text(stem.with_name(stem.name + ".txt"), text + "\n")
+    print(text)
+    if not args.no_plot:
+        from naslib_anb.search.plotting import plot_robustness
+
+        png = plot_robustness({f"budget {b}": reports[str(b)] for b in budgets}, stem.with_name(stem.name + ".png"),
+                              ylabel=f"final {args.metric} (%)", title="NASLib optimizers on every benchmark variant")
+        print(f"wrote {png}")
+    return 0

@@ -7,7 +7,8 @@ naslib = require_naslib()
 
 from naslib_anb.naslib import run  # noqa: E402
 from naslib_anb.errors import ConfigError  # noqa: E402
-from naslib_anb.naslib.compare import run_variant_searches, variant_finals, variant_root, variants_main  # noqa: E402
+from naslib_anb.naslib.cli import variants_main  # noqa: E402
+from naslib_anb.naslib.compare import run_variant_searches, variant_finals, variant_root  # noqa: E402
 
 pytestmark = pytest.mark.naslib
 
